@@ -1,0 +1,24 @@
+"""Engines: functions of the trial history that suggest the next parameters.
+
+Users pass an engine by name (`optimizer="sobol"`) or as an object with options
+(`optimizer=ap.optimizers.Random()`).
+"""
+
+from apogee.optimizers.auto import Auto, choose_engine
+from apogee.optimizers.base import Engine, Proposal, Suggestion
+from apogee.optimizers.random import Random
+from apogee.optimizers.registry import ENGINES, engine_from_options, make_engine
+from apogee.optimizers.sobol import Sobol
+
+__all__ = [
+    "ENGINES",
+    "Auto",
+    "Engine",
+    "Proposal",
+    "Random",
+    "Sobol",
+    "Suggestion",
+    "choose_engine",
+    "engine_from_options",
+    "make_engine",
+]

@@ -1,0 +1,127 @@
+"""The storage interface: the single source of truth of every study.
+
+A backend stores studies (spec, seed, engine options, attributes) and trial records, and knows
+nothing of engines. Every method is atomic, so several workers (threads or processes) can
+share one study: trial numbers come from the storage, a waiting trial is claimed by exactly
+one worker, and a finished trial can never be finished again.
+
+Reads are incremental: every change to a study's trials stamps them with the study's next
+change counter, and `read_trials(study_id, cursor)` returns only trials changed after `cursor`,
+so a study's per-trial overhead does not grow with the number of trials.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from apogee.history import JSON, StudySpec, TrialRecord, TrialState
+
+
+@dataclass(frozen=True)
+class StudyRecord:
+    """What a storage holds about a study besides its trials."""
+
+    study_id: int
+    name: str
+    spec: StudySpec
+    seed: int
+    engine_name: str
+    engine_options: Mapping[str, JSON] = field(default_factory=dict)
+    attrs: Mapping[str, JSON] = field(default_factory=dict)
+    datetime_created: float | None = None
+
+
+@dataclass(frozen=True)
+class StudySummary:
+    """One row of `Storage.list_studies`."""
+
+    name: str
+    n_trials: int
+    n_complete: int
+    datetime_created: float | None
+    objectives: tuple[str, ...]
+
+
+class Storage(abc.ABC):
+    """Base of every storage backend; `apogee.testing.StorageContract` checks the semantics."""
+
+    # Studies -----------------------------------------------------------------------------
+    @abc.abstractmethod
+    def create_study(
+        self, name: str, spec: StudySpec, *, seed: int, engine_name: str, engine_options: Mapping[str, JSON]
+    ) -> StudyRecord:
+        """Create a study; raise `DuplicatedStudyError` if `name` exists."""
+
+    @abc.abstractmethod
+    def get_study(self, name: str) -> StudyRecord:
+        """The study called `name`; raise `StudyNotFoundError` (naming it) if there is none."""
+
+    @abc.abstractmethod
+    def list_studies(self) -> list[StudySummary]:
+        """All studies, oldest first."""
+
+    @abc.abstractmethod
+    def delete_study(self, name: str) -> None:
+        """Delete a study and its trials; raise `StudyNotFoundError` if there is none."""
+
+    @abc.abstractmethod
+    def set_study_attrs(self, study_id: int, attrs: Mapping[str, JSON]) -> None:
+        """Merge `attrs` into the study's attributes (keys given replace stored ones)."""
+
+    @abc.abstractmethod
+    def get_study_attrs(self, study_id: int) -> dict[str, JSON]:
+        """The study's attributes."""
+
+    # Trials ------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def create_trial(self, study_id: int, template: TrialRecord) -> TrialRecord:
+        """Store `template` as a new trial under the next free number, which is returned.
+
+        The template's `number` is ignored. Used to reserve a RUNNING trial before its
+        parameters are suggested, to enqueue a WAITING trial, and to add finished trials.
+        """
+
+    @abc.abstractmethod
+    def claim_waiting_trial(self, study_id: int, now: float) -> TrialRecord | None:
+        """Atomically move the oldest WAITING trial to RUNNING (started at `now`), or None."""
+
+    @abc.abstractmethod
+    def set_trial_params(
+        self, study_id: int, number: int, params: Mapping[str, Any], system_attrs: Mapping[str, JSON]
+    ) -> TrialRecord:
+        """Fill in the parameters of a RUNNING trial and merge `system_attrs`."""
+
+    @abc.abstractmethod
+    def set_trial_user_attrs(self, study_id: int, number: int, attrs: Mapping[str, JSON]) -> TrialRecord:
+        """Merge `attrs` into a trial's user attributes (allowed in any state)."""
+
+    @abc.abstractmethod
+    def report_intermediate(self, study_id: int, number: int, step: int, value: float) -> TrialRecord:
+        """Record an intermediate value of a RUNNING trial at `step`."""
+
+    @abc.abstractmethod
+    def finish_trial(
+        self,
+        study_id: int,
+        number: int,
+        state: TrialState,
+        *,
+        values: Mapping[str, float] | None,
+        fail_reason: str | None,
+        now: float,
+    ) -> TrialRecord:
+        """Finish a RUNNING trial; raise `TrialFinishedError` if it is already finished."""
+
+    @abc.abstractmethod
+    def get_trial(self, study_id: int, number: int) -> TrialRecord:
+        """One trial; raise `TrialNotFoundError` if the study has no such number."""
+
+    @abc.abstractmethod
+    def read_trials(self, study_id: int, cursor: int = 0) -> tuple[Sequence[TrialRecord], int]:
+        """Trials changed after `cursor` (all of them for 0), ordered by number, and the new cursor."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook; most backends hold nothing to release
+        """Release connections or files; the storage must not be used afterwards."""
