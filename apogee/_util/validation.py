@@ -13,10 +13,7 @@ from typing import Any
 def describe_interval(low: float | None, high: float | None, *, closed_high: bool = True) -> str:
     """Render an interval such as `[4, inf)` or `(0, 1]` for messages."""
     left = "(-inf" if low is None else f"[{low}"
-    if high is None:
-        right = "inf)"
-    else:
-        right = f"{high}]" if closed_high else f"{high})"
+    right = "inf)" if high is None else (f"{high}]" if closed_high else f"{high})")
     return f"{left}, {right}"
 
 

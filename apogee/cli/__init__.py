@@ -16,7 +16,9 @@ SUBCOMMAND_MODULES: tuple[str, ...] = ()
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="apogee", description="Black-box and bilevel optimization.")
+    parser = argparse.ArgumentParser(
+        prog="apogee", description="Black-box and bilevel optimization."
+    )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in SUBCOMMAND_MODULES:

@@ -55,7 +55,8 @@ class History:
         if not records:
             return np.empty((0, len(signs)))
         rows = [[_value(t, name) for name in self.spec.objective_names] for t in records]
-        return np.asarray(rows, dtype=float) * signs
+        matrix: np.ndarray = np.asarray(rows, dtype=float) * signs
+        return matrix
 
     def constraint_matrix(self, trials: Sequence[TrialRecord] | None = None) -> np.ndarray:
         """`(n, c)` constraint values of complete `trials` (<= 0 is feasible)."""

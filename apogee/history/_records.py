@@ -135,7 +135,9 @@ class StudySpec:
         everything = names + list(self.constraints)
         repeated = sorted({name for name in everything if everything.count(name) > 1})
         if repeated:
-            raise InvalidValueError(f"Objective and constraint names must be distinct. Repeated: {repeated}.")
+            raise InvalidValueError(
+                f"Objective and constraint names must be distinct. Repeated: {repeated}."
+            )
 
     @classmethod
     def build(
@@ -147,6 +149,7 @@ class StudySpec:
         constraints: Sequence[str] | None = None,
     ) -> StudySpec:
         """Parse the user's `direction` / `objectives` / `constraints` arguments."""
+        parsed: tuple[tuple[str, Direction], ...]
         if objectives is None:
             parsed = ((DEFAULT_OBJECTIVE, Direction.parse(direction, "the study")),)
         else:
@@ -155,9 +158,14 @@ class StudySpec:
                     "`objectives` must be a non-empty dict of name -> 'minimize' | 'maximize'. "
                     f"Got {objectives!r} instead."
                 )
-            parsed = tuple((str(name), Direction.parse(d, f"objective '{name}'")) for name, d in objectives.items())
+            parsed = tuple(
+                (str(name), Direction.parse(d, f"objective '{name}'"))
+                for name, d in objectives.items()
+            )
         if isinstance(constraints, str):
-            raise InvalidValueError(f"`constraints` must be a list of names. Got the string {constraints!r}.")
+            raise InvalidValueError(
+                f"`constraints` must be a list of names. Got the string {constraints!r}."
+            )
         return cls(space, parsed, tuple(constraints or ()))
 
     @property
@@ -222,7 +230,9 @@ class StudySpec:
 
 
 def _as_float(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) and not hasattr(value, "__float__"):
+    if isinstance(value, bool) or (
+        not isinstance(value, int | float) and not hasattr(value, "__float__")
+    ):
         raise InvalidValueError(f"The value '{name}' must be a number. Got {value!r}.")
     try:
         return float(value)

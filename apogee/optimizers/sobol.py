@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-from scipy.stats import qmc
 
 from apogee._util.errors import UnsupportedError
 from apogee._util.rng import derive_int
@@ -23,6 +22,8 @@ def sobol_points(dim: int, seed: int, indices: Sequence[int]) -> np.ndarray:
 
     The scrambling is fixed by `seed`, so point `k` is the same whichever worker asks for it.
     """
+    from scipy.stats import qmc  # deferred: scipy.stats costs most of a second to import
+
     rows = np.empty((len(indices), dim))
     for row, index in enumerate(indices):
         engine = qmc.Sobol(dim, scramble=True, seed=derive_int(seed, 0x50B0))

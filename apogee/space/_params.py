@@ -8,13 +8,16 @@ grid value and encoding returns the bin's centre: `decode(encode(v)) == v` for e
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from apogee._util.errors import InvalidParamsError, InvalidSpaceError
 
 ChoiceValue = None | bool | int | float | str
 ParamKind = Literal["float", "int", "categorical", "fixed"]
+# What users may pass as `condition=`: a parent name with one value or a list of values.
+ConditionArg = Any
 
 
 @dataclass(frozen=True)
@@ -50,14 +53,22 @@ class Condition:
 
 def _check_bounds(owner: str, low: float, high: float, log: bool) -> None:
     for name, bound in (("low", low), ("high", high)):
-        if isinstance(bound, bool) or not isinstance(bound, int | float) or not math.isfinite(bound):
+        if (
+            isinstance(bound, bool)
+            or not isinstance(bound, int | float)
+            or not math.isfinite(bound)
+        ):
             raise InvalidSpaceError(
                 f"The '{name}' parameter of {owner} must be a finite number. Got {bound!r} instead."
             )
     if low > high:
-        raise InvalidSpaceError(f"`low <= high` must hold for {owner}, but got (low={low}, high={high}).")
+        raise InvalidSpaceError(
+            f"`low <= high` must hold for {owner}, but got (low={low}, high={high})."
+        )
     if log and low <= 0:
-        raise InvalidSpaceError(f"`low > 0` must hold for {owner} with log=True, but got low={low}.")
+        raise InvalidSpaceError(
+            f"`low > 0` must hold for {owner} with log=True, but got low={low}."
+        )
 
 
 def _grid_size(owner: str, low: float, high: float, step: float) -> int:
@@ -125,6 +136,18 @@ class Float(_Numeric):
 
     step: float | None = None
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            low: float,
+            high: float,
+            log: bool = False,
+            step: float | None = None,
+            *,
+            condition: ConditionArg = None,
+        ) -> None: ...
+
     def __post_init__(self) -> None:
         owner = f"Float({self.low}, {self.high})"
         _check_bounds(owner, self.low, self.high, self.log)
@@ -148,7 +171,11 @@ class Float(_Numeric):
 
     def check(self, name: str, value: Any) -> float:
         """Return `value` as a float if it belongs to this parameter, else raise."""
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
             raise InvalidParamsError(f"Parameter '{name}' must be a finite float. Got {value!r}.")
         if not self.low <= value <= self.high:
             raise InvalidParamsError(
@@ -161,7 +188,13 @@ class Float(_Numeric):
         return float(value)
 
     def to_json(self) -> dict[str, Any]:
-        return {"type": "float", "low": self.low, "high": self.high, "log": self.log, "step": self.step}
+        return {
+            "type": "float",
+            "low": self.low,
+            "high": self.high,
+            "log": self.log,
+            "step": self.step,
+        }
 
 
 @dataclass(frozen=True)
@@ -177,6 +210,18 @@ class Int(_Numeric):
     step: int = 1
 
     kind: ParamKind = field(default="int", init=False, repr=False)
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            low: int,
+            high: int,
+            log: bool = False,
+            step: int = 1,
+            *,
+            condition: ConditionArg = None,
+        ) -> None: ...
 
     def __post_init__(self) -> None:
         owner = f"Int({self.low}, {self.high})"
@@ -196,7 +241,7 @@ class Int(_Numeric):
 
     def from_unit(self, unit: float) -> int:
         """Map `unit` in `[0, 1]` to the integer whose bin contains it."""
-        return int(round(self._from_unit_float(unit)))
+        return round(self._from_unit_float(unit))
 
     def check(self, name: str, value: Any) -> int:
         """Return `value` if it is an int of this parameter's grid, else raise."""
@@ -212,7 +257,13 @@ class Int(_Numeric):
         return value
 
     def to_json(self) -> dict[str, Any]:
-        return {"type": "int", "low": self.low, "high": self.high, "log": self.log, "step": self.step}
+        return {
+            "type": "int",
+            "low": self.low,
+            "high": self.high,
+            "log": self.log,
+            "step": self.step,
+        }
 
 
 @dataclass(frozen=True)
@@ -230,6 +281,12 @@ class Categorical:
 
     kind: ParamKind = field(default="categorical", init=False, repr=False)
 
+    if TYPE_CHECKING:
+
+        def __init__(
+            self, choices: Sequence[ChoiceValue], *, condition: ConditionArg = None
+        ) -> None: ...
+
     def __post_init__(self) -> None:
         owner = "Categorical"
         if isinstance(self.choices, str) or not hasattr(self.choices, "__iter__"):
@@ -246,9 +303,13 @@ class Categorical:
                     f"Got {choice!r} of type {type(choice).__name__}."
                 )
         keys = [_choice_key(choice) for choice in choices]
-        duplicates = sorted({repr(c) for c, k in zip(choices, keys, strict=True) if keys.count(k) > 1})
+        duplicates = sorted(
+            {repr(c) for c, k in zip(choices, keys, strict=True) if keys.count(k) > 1}
+        )
         if duplicates:
-            raise InvalidSpaceError(f"Choices of {owner} must be distinct. Repeated: {', '.join(duplicates)}.")
+            raise InvalidSpaceError(
+                f"Choices of {owner} must be distinct. Repeated: {', '.join(duplicates)}."
+            )
         object.__setattr__(self, "choices", choices)
         object.__setattr__(self, "condition", Condition.parse(self.condition, owner))
 
@@ -265,7 +326,7 @@ class Categorical:
 
     def from_unit(self, unit: float) -> ChoiceValue:
         """The choice whose bin of width `1 / len(choices)` contains `unit`."""
-        position = min(max(int(math.floor(unit * len(self.choices))), 0), len(self.choices) - 1)
+        position = min(max(math.floor(unit * len(self.choices)), 0), len(self.choices) - 1)
         return self.choices[position]
 
     def check(self, name: str, value: Any) -> ChoiceValue:
@@ -295,6 +356,10 @@ class Fixed:
 
     kind: ParamKind = field(default="fixed", init=False, repr=False)
 
+    if TYPE_CHECKING:
+
+        def __init__(self, value: ChoiceValue, *, condition: ConditionArg = None) -> None: ...
+
     def __post_init__(self) -> None:
         if not isinstance(self.value, ChoiceValue):
             raise InvalidSpaceError(
@@ -304,7 +369,9 @@ class Fixed:
 
     def check(self, name: str, value: Any) -> ChoiceValue:
         if _choice_key(value) != _choice_key(self.value):
-            raise InvalidParamsError(f"Parameter '{name}' is fixed to {self.value!r}. Got {value!r}.")
+            raise InvalidParamsError(
+                f"Parameter '{name}' is fixed to {self.value!r}. Got {value!r}."
+            )
         return self.value
 
     def to_json(self) -> dict[str, Any]:

@@ -62,7 +62,9 @@ class Space(Mapping[str, Param]):
         for name, param in params.items():
             if not isinstance(name, str) or not name:
                 raise InvalidSpaceError(f"Parameter names must be non-empty strings. Got {name!r}.")
-            self._params[name] = param if isinstance(param, Float | Int | Categorical | Fixed) else Fixed(param)
+            self._params[name] = (
+                param if isinstance(param, Float | Int | Categorical | Fixed) else Fixed(param)
+            )
         self._order = _topological_order(self._params)
         self.columns: tuple[Column, ...] = tuple(
             Column(name, param.kind, _n_choices(param), param.condition is not None)
@@ -137,7 +139,9 @@ class Space(Mapping[str, Param]):
         """
         vector = np.asarray(unit, dtype=float)
         if vector.shape != (self.dim,):
-            raise InvalidParamsError(f"A point of this space has shape ({self.dim},). Got {vector.shape}.")
+            raise InvalidParamsError(
+                f"A point of this space has shape ({self.dim},). Got {vector.shape}."
+            )
         decoded: dict[str, Any] = {}
         for name in self._order:
             param = self._params[name]
@@ -181,13 +185,17 @@ class Space(Mapping[str, Param]):
             raise InvalidParamsError(f"Parameters must be a dict of name -> value. Got {params!r}.")
         unknown = sorted(set(params) - set(self._params))
         if unknown:
-            raise InvalidParamsError(f"Unknown parameter(s) {unknown}; the space has {list(self._params)}.")
+            raise InvalidParamsError(
+                f"Unknown parameter(s) {unknown}; the space has {list(self._params)}."
+            )
         checked: dict[str, Any] = {}
         for name in self._order:
             param = self._params[name]
             active = self.is_active(name, checked)
             if not active and name in params:
-                raise InvalidParamsError(f"Parameter '{name}' is inactive here and must be left out.")
+                raise InvalidParamsError(
+                    f"Parameter '{name}' is inactive here and must be left out."
+                )
             if active and name not in params and not isinstance(param, Fixed):
                 raise InvalidParamsError(f"Parameter '{name}' is active and missing.")
             if active:
@@ -220,9 +228,13 @@ def _param_from_json(entry: Mapping[str, Any]) -> Param:
     condition = Condition.parse(entry.get("condition"), "a stored parameter")
     kind = entry["type"]
     if kind == "float":
-        return Float(entry["low"], entry["high"], log=entry["log"], step=entry["step"], condition=condition)
+        return Float(
+            entry["low"], entry["high"], log=entry["log"], step=entry["step"], condition=condition
+        )
     if kind == "int":
-        return Int(entry["low"], entry["high"], log=entry["log"], step=entry["step"], condition=condition)
+        return Int(
+            entry["low"], entry["high"], log=entry["log"], step=entry["step"], condition=condition
+        )
     if kind == "categorical":
         return Categorical(tuple(entry["choices"]), condition=condition)
     if kind == "fixed":
@@ -234,7 +246,7 @@ def _n_choices(param: Param) -> int:
     if isinstance(param, Categorical):
         return len(param.choices)
     if isinstance(param, Int):
-        return (param.high - param.low) // param.step + 1
+        return int(param.high - param.low) // param.step + 1
     if isinstance(param, Float) and param.step is not None:
         return round((param.high - param.low) / param.step) + 1
     return 0

@@ -20,4 +20,6 @@ def get_storage(storage: str | Storage | None) -> Storage:
             f"The 'storage' parameter must be None, a Storage object or a URL with a known scheme "
             f"('memory'). Got {storage!r} (scheme {scheme!r}) instead."
         )
-    raise TypeError(f"The 'storage' parameter must be None, a Storage or a URL string. Got {storage!r}.")
+    raise TypeError(
+        f"The 'storage' parameter must be None, a Storage or a URL string. Got {storage!r}."
+    )

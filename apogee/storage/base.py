@@ -51,7 +51,13 @@ class Storage(abc.ABC):
     # Studies -----------------------------------------------------------------------------
     @abc.abstractmethod
     def create_study(
-        self, name: str, spec: StudySpec, *, seed: int, engine_name: str, engine_options: Mapping[str, JSON]
+        self,
+        name: str,
+        spec: StudySpec,
+        *,
+        seed: int,
+        engine_name: str,
+        engine_options: Mapping[str, JSON],
     ) -> StudyRecord:
         """Create a study; raise `DuplicatedStudyError` if `name` exists."""
 
@@ -90,16 +96,24 @@ class Storage(abc.ABC):
 
     @abc.abstractmethod
     def set_trial_params(
-        self, study_id: int, number: int, params: Mapping[str, Any], system_attrs: Mapping[str, JSON]
+        self,
+        study_id: int,
+        number: int,
+        params: Mapping[str, Any],
+        system_attrs: Mapping[str, JSON],
     ) -> TrialRecord:
         """Fill in the parameters of a RUNNING trial and merge `system_attrs`."""
 
     @abc.abstractmethod
-    def set_trial_user_attrs(self, study_id: int, number: int, attrs: Mapping[str, JSON]) -> TrialRecord:
+    def set_trial_user_attrs(
+        self, study_id: int, number: int, attrs: Mapping[str, JSON]
+    ) -> TrialRecord:
         """Merge `attrs` into a trial's user attributes (allowed in any state)."""
 
     @abc.abstractmethod
-    def report_intermediate(self, study_id: int, number: int, step: int, value: float) -> TrialRecord:
+    def report_intermediate(
+        self, study_id: int, number: int, step: int, value: float
+    ) -> TrialRecord:
         """Record an intermediate value of a RUNNING trial at `step`."""
 
     @abc.abstractmethod

@@ -46,11 +46,19 @@ class InMemoryStorage(Storage):
 
     # Studies -----------------------------------------------------------------------------
     def create_study(
-        self, name: str, spec: StudySpec, *, seed: int, engine_name: str, engine_options: Mapping[str, JSON]
+        self,
+        name: str,
+        spec: StudySpec,
+        *,
+        seed: int,
+        engine_name: str,
+        engine_options: Mapping[str, JSON],
     ) -> StudyRecord:
         with self._lock:
             if name in self._studies:
-                raise DuplicatedStudyError(f"A study named '{name}' already exists in this storage.")
+                raise DuplicatedStudyError(
+                    f"A study named '{name}' already exists in this storage."
+                )
             record = StudyRecord(
                 self._next_id, name, spec, seed, engine_name, dict(engine_options), {}, time.time()
             )
@@ -109,26 +117,43 @@ class InMemoryStorage(Storage):
             data = self._study(study_id)
             for record in data.trials:
                 if record.state is TrialState.WAITING:
-                    return self._replace(data, record.evolve(state=TrialState.RUNNING, datetime_start=now))
+                    return self._replace(
+                        data, record.evolve(state=TrialState.RUNNING, datetime_start=now)
+                    )
             return None
 
     def set_trial_params(
-        self, study_id: int, number: int, params: Mapping[str, Any], system_attrs: Mapping[str, JSON]
+        self,
+        study_id: int,
+        number: int,
+        params: Mapping[str, Any],
+        system_attrs: Mapping[str, JSON],
     ) -> TrialRecord:
         return self._update(
             study_id,
             number,
-            lambda r: r.evolve(params=dict(params), system_attrs={**r.system_attrs, **system_attrs}),
+            lambda r: r.evolve(
+                params=dict(params), system_attrs={**r.system_attrs, **system_attrs}
+            ),
         )
 
-    def set_trial_user_attrs(self, study_id: int, number: int, attrs: Mapping[str, JSON]) -> TrialRecord:
+    def set_trial_user_attrs(
+        self, study_id: int, number: int, attrs: Mapping[str, JSON]
+    ) -> TrialRecord:
         return self._update(
-            study_id, number, lambda r: r.evolve(user_attrs={**r.user_attrs, **attrs}), running_only=False
+            study_id,
+            number,
+            lambda r: r.evolve(user_attrs={**r.user_attrs, **attrs}),
+            running_only=False,
         )
 
-    def report_intermediate(self, study_id: int, number: int, step: int, value: float) -> TrialRecord:
+    def report_intermediate(
+        self, study_id: int, number: int, step: int, value: float
+    ) -> TrialRecord:
         return self._update(
-            study_id, number, lambda r: r.evolve(intermediate={**r.intermediate, step: float(value)})
+            study_id,
+            number,
+            lambda r: r.evolve(intermediate={**r.intermediate, step: float(value)}),
         )
 
     def finish_trial(
@@ -156,7 +181,9 @@ class InMemoryStorage(Storage):
         with self._lock:
             data = self._study(study_id)
             if not 0 <= number < len(data.trials):
-                raise TrialNotFoundError(f"Study '{data.record.name}' has no trial number {number}.")
+                raise TrialNotFoundError(
+                    f"Study '{data.record.name}' has no trial number {number}."
+                )
             return data.trials[number]
 
     def read_trials(self, study_id: int, cursor: int = 0) -> tuple[Sequence[TrialRecord], int]:

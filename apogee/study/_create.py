@@ -45,14 +45,20 @@ def create_study(
         'auto'
     """
     if not isinstance(name, str) or not name.strip():
-        raise ValueError(f"The 'name' parameter of create_study must be a non-empty str. Got {name!r}.")
+        raise ValueError(
+            f"The 'name' parameter of create_study must be a non-empty str. Got {name!r}."
+        )
     if not isinstance(space, Space):
         if not isinstance(space, Mapping):
-            raise InvalidSpaceError(f"The 'space' parameter must be a Space or a dict. Got {space!r}.")
+            raise InvalidSpaceError(
+                f"The 'space' parameter must be a Space or a dict. Got {space!r}."
+            )
         space = Space(space)
     if seed is not None:
         check_int(seed, "seed", "create_study", low=0)
-    spec = StudySpec.build(space, direction=direction, objectives=objectives, constraints=constraints)
+    spec = StudySpec.build(
+        space, direction=direction, objectives=objectives, constraints=constraints
+    )
     engine = make_engine(optimizer)
     engine.check(spec)
     backend = get_storage(storage)
@@ -77,12 +83,16 @@ def create_study(
     return Study(backend, record, engine)
 
 
-def load_study(name: str, *, storage: str | Storage, optimizer: str | Engine | None = None) -> Study:
+def load_study(
+    name: str, *, storage: str | Storage, optimizer: str | Engine | None = None
+) -> Study:
     """Reopen a stored study; its engine is rebuilt from the stored options unless given."""
     backend = get_storage(storage)
     record = backend.get_study(name)
     engine = (
-        engine_from_options(record.engine_name, record.engine_options) if optimizer is None else make_engine(optimizer)
+        engine_from_options(record.engine_name, record.engine_options)
+        if optimizer is None
+        else make_engine(optimizer)
     )
     engine.check(record.spec)
     return Study(backend, record, engine)

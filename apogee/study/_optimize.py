@@ -13,9 +13,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
 from apogee._util.errors import InvalidValueError
 from apogee._util.logging import get_logger
 from apogee._util.validation import check_float, check_int
@@ -29,7 +26,9 @@ _logger = get_logger(__name__)
 Callback = Callable[["Study", Trial], None]
 
 
-def termination_progress(done: int, n_trials: int | None, elapsed: float, timeout: float | None) -> float:
+def termination_progress(
+    done: int, n_trials: int | None, elapsed: float, timeout: float | None
+) -> float:
     """How far the run is, in `[0, 1]`: the furthest of the trial and time budgets (0 if none)."""
     fractions = [0.0]
     if n_trials is not None:
@@ -82,7 +81,9 @@ def run_optimization(
 ) -> None:
     """The loop behind `Study.optimize`."""
     if not callable(objective):
-        raise TypeError(f"The 'objective' parameter of optimize must be callable. Got {objective!r}.")
+        raise TypeError(
+            f"The 'objective' parameter of optimize must be callable. Got {objective!r}."
+        )
     if n_trials is not None:
         check_int(n_trials, "n_trials", "optimize", low=1)
     if timeout is not None:
@@ -113,6 +114,9 @@ def progress_display(enabled: bool, study: Study) -> Iterator[Callable[[float, T
     if not enabled:
         yield lambda fraction, trial: None
         return
+    from rich.console import Console  # deferred: only a terminal run draws a bar
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     best: list[float] = []
     single = not study.spec.is_multi_objective and not study.spec.constraints
     columns = (

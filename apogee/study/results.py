@@ -68,7 +68,9 @@ def minimize(
     """
     check_int(budget, "budget", "minimize", low=1)
     if (space is None) == (bounds is None):
-        raise InvalidSpaceError("minimize needs exactly one of `space` (a dict of parameters) or `bounds`.")
+        raise InvalidSpaceError(
+            "minimize needs exactly one of `space` (a dict of parameters) or `bounds`."
+        )
     if bounds is not None:
         space = Space.from_bounds(bounds)
         names = list(space.names)
@@ -87,6 +89,10 @@ def minimize(
     )
     study.optimize(objective, n_trials=budget, callbacks=callbacks, progress=progress)
     best = study.best_trial
-    x = None if bounds is None else np.array([best.params[name] for name in study.space.names], dtype=float)
+    x = (
+        None
+        if bounds is None
+        else np.array([best.params[name] for name in study.space.names], dtype=float)
+    )
     assert best.value is not None
     return OptimizeResult(dict(best.params), best.value, best, study, x)

@@ -87,7 +87,9 @@ class Study:
 
     def get_trials(self, states: Sequence[TrialState] | None = None) -> list[Trial]:
         """Trials in the given `states` (all when None)."""
-        return [Trial(self, r) for r in self.history().trials if states is None or r.state in states]
+        return [
+            Trial(self, r) for r in self.history().trials if states is None or r.state in states
+        ]
 
     @property
     def feasible_trials(self) -> list[Trial]:
@@ -151,13 +153,17 @@ class Study:
     def ask_batch(self, n: int) -> list[Trial]:
         """`n` running trials at once; the engine sees the others pending, so they differ."""
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise InvalidValueError(f"The 'n' parameter of ask_batch must be an int >= 1. Got {n!r}.")
+            raise InvalidValueError(
+                f"The 'n' parameter of ask_batch must be an int >= 1. Got {n!r}."
+            )
         now = time.time()
         trials: list[Trial] = []
         while len(trials) < n and (claimed := self.storage.claim_waiting_trial(self.study_id, now)):
             trials.append(Trial(self, claimed))
         reserved = [
-            self.storage.create_trial(self.study_id, TrialRecord(0, TrialState.RUNNING, datetime_start=now))
+            self.storage.create_trial(
+                self.study_id, TrialRecord(0, TrialState.RUNNING, datetime_start=now)
+            )
             for _ in range(n - len(trials))
         ]
         if reserved:
@@ -176,7 +182,12 @@ class Study:
             params = [self.space.validate(s.params) for s in proposal.suggestions]
         except BaseException as error:  # never leave reserved trials running forever
             for number in numbers:
-                self._finish(number, Outcome(TrialState.FAILED, fail_reason=f"engine failed: {describe_exception(error)}"))
+                self._finish(
+                    number,
+                    Outcome(
+                        TrialState.FAILED, fail_reason=f"engine failed: {describe_exception(error)}"
+                    ),
+                )
             raise
         if proposal.study_attrs:
             self.storage.set_study_attrs(self.study_id, proposal.study_attrs)
@@ -186,7 +197,9 @@ class Study:
         ]
 
     # Telling -----------------------------------------------------------------------------
-    def tell(self, trial: Trial | int, outcome: Any = None, *, state: TrialState | None = None) -> Trial:
+    def tell(
+        self, trial: Trial | int, outcome: Any = None, *, state: TrialState | None = None
+    ) -> Trial:
         """Finish a running trial with a value, a dict of named values, an exception or `Failed`.
 
         Pass `state=TrialState.PRUNED` (and no outcome) to mark it pruned. A NaN or infinite
@@ -200,7 +213,9 @@ class Study:
                 f"Trial {number} of study '{self.name}' is already {record.state.value}; a trial is told once."
             )
         if state is not None and state not in (TrialState.PRUNED, TrialState.FAILED):
-            raise InvalidValueError(f"The 'state' parameter of tell must be PRUNED or FAILED. Got {state!r}.")
+            raise InvalidValueError(
+                f"The 'state' parameter of tell must be PRUNED or FAILED. Got {state!r}."
+            )
         if state is not None:
             result = Outcome(state, fail_reason=None if outcome is None else str(outcome))
         else:
@@ -222,7 +237,13 @@ class Study:
         _log_finished(self, record)
         return record
 
-    def add_trial(self, params: Mapping[str, Any], values: Any, *, user_attrs: Mapping[str, JSON] | None = None) -> Trial:
+    def add_trial(
+        self,
+        params: Mapping[str, Any],
+        values: Any,
+        *,
+        user_attrs: Mapping[str, JSON] | None = None,
+    ) -> Trial:
         """Record an evaluation made elsewhere (validated against the space and objectives)."""
         checked = self.space.validate(params)
         outcome = outcome_of(self.spec, values)
@@ -239,7 +260,9 @@ class Study:
         )
         return Trial(self, self.storage.create_trial(self.study_id, template))
 
-    def enqueue(self, params: Mapping[str, Any], *, user_attrs: Mapping[str, JSON] | None = None) -> Trial:
+    def enqueue(
+        self, params: Mapping[str, Any], *, user_attrs: Mapping[str, JSON] | None = None
+    ) -> Trial:
         """Queue given parameters: the next `ask` returns them before asking the engine."""
         checked = self.space.validate(params)
         template = TrialRecord(0, TrialState.WAITING, checked, user_attrs=dict(user_attrs or {}))
@@ -261,7 +284,14 @@ class Study:
         the `Trial` (to `report` intermediate values). A crash marks the trial failed and the
         study goes on. The progress bar shows only when `progress` and stderr is a terminal.
         """
-        run_optimization(self, objective, n_trials=n_trials, timeout=timeout, callbacks=callbacks, progress=progress)
+        run_optimization(
+            self,
+            objective,
+            n_trials=n_trials,
+            timeout=timeout,
+            callbacks=callbacks,
+            progress=progress,
+        )
 
     def stop(self) -> None:
         """Ask a running `optimize` to stop after the current trial (from a callback)."""
@@ -273,7 +303,11 @@ def _log_finished(study: Study, record: TrialRecord) -> None:
         return
     if record.state is TrialState.COMPLETE:
         best = None if study.spec.is_multi_objective else study.history().best()
-        best_text = "" if best is None else f" Best is trial {best.number} with values {dict(best.values or {})}."
+        best_text = (
+            ""
+            if best is None
+            else f" Best is trial {best.number} with values {dict(best.values or {})}."
+        )
         _logger.info(
             "Trial %d finished with values %s and params %s.%s",
             record.number,
@@ -282,4 +316,6 @@ def _log_finished(study: Study, record: TrialRecord) -> None:
             best_text,
         )
     else:
-        _logger.info("Trial %d %s: %s", record.number, record.state.value.lower(), record.fail_reason)
+        _logger.info(
+            "Trial %d %s: %s", record.number, record.state.value.lower(), record.fail_reason
+        )

@@ -51,7 +51,8 @@ class Trial:
         self._record = record
 
     def __repr__(self) -> str:
-        return f"Trial(number={self.number}, state={self.state.value}, params={dict(self.params)}, values={self.values})"
+        state = self.state.value
+        return f"Trial(number={self.number}, state={state}, params={dict(self.params)}, values={self.values})"
 
     @property
     def record(self) -> TrialRecord:
@@ -109,11 +110,17 @@ class Trial:
     def report(self, step: int, value: float) -> None:
         """Store an intermediate value (for learning curves and, later, pruning)."""
         if isinstance(step, bool) or not isinstance(step, int) or step < 0:
-            raise InvalidValueError(f"The 'step' parameter of report must be an int >= 0. Got {step!r}.")
+            raise InvalidValueError(
+                f"The 'step' parameter of report must be an int >= 0. Got {step!r}."
+            )
         number = float(value)
         if not math.isfinite(number):
-            raise InvalidValueError(f"The 'value' parameter of report must be finite. Got {value!r}.")
-        self._record = self._study.storage.report_intermediate(self._study.study_id, self.number, step, number)
+            raise InvalidValueError(
+                f"The 'value' parameter of report must be finite. Got {value!r}."
+            )
+        self._record = self._study.storage.report_intermediate(
+            self._study.study_id, self.number, step, number
+        )
 
     def set_user_attr(self, key: str, value: JSON) -> None:
         """Attach a JSON-able value to the trial (kept in the storage)."""
@@ -122,5 +129,9 @@ class Trial:
         try:
             json.dumps(value, allow_nan=False)
         except (TypeError, ValueError) as error:
-            raise InvalidValueError(f"User attribute '{key}' must be JSON-able. Got {value!r} ({error}).") from None
-        self._record = self._study.storage.set_trial_user_attrs(self._study.study_id, self.number, {key: value})
+            raise InvalidValueError(
+                f"User attribute '{key}' must be JSON-able. Got {value!r} ({error})."
+            ) from None
+        self._record = self._study.storage.set_trial_user_attrs(
+            self._study.study_id, self.number, {key: value}
+        )
