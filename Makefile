@@ -18,7 +18,7 @@ run: install
 	$(PYTHON) examples/tune_sklearn.py
 
 lint:
-	$(PYTHON) -m ruff check apogee tests examples benchmarks
+	$(PYTHON) -m ruff check .
 	lint-imports
 
 typecheck:
