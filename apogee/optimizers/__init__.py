@@ -6,6 +6,7 @@ Users pass an engine by name (`optimizer="sobol"`) or as an object with options
 
 from apogee.optimizers.auto import Auto, choose_engine
 from apogee.optimizers.base import Engine, Proposal, Suggestion
+from apogee.optimizers.nsga2 import NSGA2
 from apogee.optimizers.random import Random
 from apogee.optimizers.registry import ENGINES, engine_from_options, make_engine
 from apogee.optimizers.sobol import Sobol
@@ -14,6 +15,7 @@ __all__ = [
     "ENGINES",
     "Auto",
     "Engine",
+    "NSGA2",
     "Proposal",
     "Random",
     "Sobol",

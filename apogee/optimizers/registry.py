@@ -10,10 +10,18 @@ from apogee._util.errors import UnsupportedError
 from apogee._util.validation import reject_unknown_keys
 from apogee.optimizers.auto import Auto
 from apogee.optimizers.base import Engine
+from apogee.optimizers.nsga2 import NSGA2
 from apogee.optimizers.random import Random
 from apogee.optimizers.sobol import Sobol
 
-ENGINES: Mapping[str, type[Engine]] = {engine.name: engine for engine in (Auto, Random, Sobol)}
+# One engine per line, so engines added concurrently never touch the same line.
+_ENGINE_TYPES: tuple[type[Engine], ...] = (
+    Auto,
+    NSGA2,
+    Random,
+    Sobol,
+)
+ENGINES: Mapping[str, type[Engine]] = {engine.name: engine for engine in _ENGINE_TYPES}
 
 
 def make_engine(optimizer: str | Engine) -> Engine:
