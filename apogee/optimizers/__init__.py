@@ -13,9 +13,9 @@ from apogee.optimizers.sobol import Sobol
 
 __all__ = [
     "ENGINES",
+    "NSGA2",
     "Auto",
     "Engine",
-    "NSGA2",
     "Proposal",
     "Random",
     "Sobol",

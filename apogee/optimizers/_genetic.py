@@ -1,0 +1,81 @@
+"""Genetic operators on the unit cube: binary tournament, SBX crossover, polynomial mutation.
+
+Formulas follow Deb & Agrawal (1995), "Simulated Binary Crossover for Continuous Search Space",
+and Deb & Goyal (1996) for polynomial mutation, in their bounded forms on `[0, 1]`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def tournament(
+    rng: np.random.Generator, objectives: np.ndarray, violation: np.ndarray, crowding: np.ndarray
+) -> int:
+    """Index of the winner of a binary tournament (NSGA-II's crowded-comparison with constraints).
+
+    Smaller violation wins; between feasible points, Pareto dominance; then larger crowding
+    distance; then a coin flip.
+    """
+    first, second = rng.choice(len(objectives), size=2, replace=len(objectives) < 2)
+    if violation[first] != violation[second]:
+        return int(first if violation[first] < violation[second] else second)
+    a, b = objectives[first], objectives[second]
+    if np.all(a <= b) and np.any(a < b):
+        return int(first)
+    if np.all(b <= a) and np.any(b < a):
+        return int(second)
+    if crowding[first] != crowding[second]:
+        return int(first if crowding[first] > crowding[second] else second)
+    return int(first if rng.random() < 0.5 else second)
+
+
+def _sbx_spread(u: float, beta: float, eta: float) -> float:
+    alpha = 2.0 - beta ** -(eta + 1.0)
+    if u <= 1.0 / alpha:
+        return float((u * alpha) ** (1.0 / (eta + 1.0)))
+    return float((1.0 / (2.0 - u * alpha)) ** (1.0 / (eta + 1.0)))
+
+
+def sbx(
+    rng: np.random.Generator, parent_a: np.ndarray, parent_b: np.ndarray, eta: float
+) -> np.ndarray:
+    """One child of simulated binary crossover of two `(d,)` parents in `[0, 1]^d`.
+
+    Each variable crosses with probability 1/2 (when the parents differ); the spread factor
+    keeps the child inside the bounds.
+    """
+    child = parent_a.copy()
+    for i in range(len(child)):
+        low, high = sorted((parent_a[i], parent_b[i]))
+        if rng.random() >= 0.5 or high - low < 1e-14:
+            continue
+        u = rng.random()
+        beta_low = 1.0 + 2.0 * low / (high - low)
+        beta_high = 1.0 + 2.0 * (1.0 - high) / (high - low)
+        near_low = 0.5 * (low + high - _sbx_spread(u, beta_low, eta) * (high - low))
+        near_high = 0.5 * (low + high + _sbx_spread(u, beta_high, eta) * (high - low))
+        child[i] = near_low if rng.random() < 0.5 else near_high
+    clipped: np.ndarray = np.clip(child, 0.0, 1.0)
+    return clipped
+
+
+def polynomial_mutation(
+    rng: np.random.Generator, x: np.ndarray, eta: float, probability: float
+) -> np.ndarray:
+    """Polynomial mutation of a `(d,)` point in `[0, 1]^d`, each variable with `probability`."""
+    mutated = x.copy()
+    power = 1.0 / (eta + 1.0)
+    for i in range(len(mutated)):
+        if rng.random() >= probability:
+            continue
+        y, u = mutated[i], rng.random()
+        if u <= 0.5:
+            value = 2.0 * u + (1.0 - 2.0 * u) * (1.0 - y) ** (eta + 1.0)
+            delta = value**power - 1.0
+        else:
+            value = 2.0 * (1.0 - u) + 2.0 * (u - 0.5) * y ** (eta + 1.0)
+            delta = 1.0 - value**power
+        mutated[i] = y + delta
+    clipped: np.ndarray = np.clip(mutated, 0.0, 1.0)
+    return clipped
