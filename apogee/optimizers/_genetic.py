@@ -39,14 +39,14 @@ def _sbx_spread(u: float, beta: float, eta: float) -> float:
 
 def sbx(
     rng: np.random.Generator, parent_a: np.ndarray, parent_b: np.ndarray, eta: float
-) -> np.ndarray:
-    """One child of simulated binary crossover of two `(d,)` parents in `[0, 1]^d`.
+) -> tuple[np.ndarray, np.ndarray]:
+    """The two children of simulated binary crossover of `(d,)` parents in `[0, 1]^d`.
 
-    Each variable crosses with probability 1/2 (when the parents differ); the spread factor
-    keeps the child inside the bounds.
+    Each variable crosses with probability 1/2 (when the parents differ), and the two children
+    swap that variable's values with probability 1/2; the spread factor keeps both in bounds.
     """
-    child = parent_a.copy()
-    for i in range(len(child)):
+    child_a, child_b = parent_a.copy(), parent_b.copy()
+    for i in range(len(child_a)):
         low, high = sorted((parent_a[i], parent_b[i]))
         if rng.random() >= 0.5 or high - low < 1e-14:
             continue
@@ -55,20 +55,31 @@ def sbx(
         beta_high = 1.0 + 2.0 * (1.0 - high) / (high - low)
         near_low = 0.5 * (low + high - _sbx_spread(u, beta_low, eta) * (high - low))
         near_high = 0.5 * (low + high + _sbx_spread(u, beta_high, eta) * (high - low))
-        child[i] = near_low if rng.random() < 0.5 else near_high
-    clipped: np.ndarray = np.clip(child, 0.0, 1.0)
-    return clipped
+        if rng.random() < 0.5:
+            near_low, near_high = near_high, near_low
+        child_a[i], child_b[i] = near_low, near_high
+    return np.clip(child_a, 0.0, 1.0), np.clip(child_b, 0.0, 1.0)
 
 
 def polynomial_mutation(
-    rng: np.random.Generator, x: np.ndarray, eta: float, probability: float
+    rng: np.random.Generator,
+    x: np.ndarray,
+    eta: float,
+    probability: float,
+    *,
+    at_least_once: bool = False,
 ) -> np.ndarray:
-    """Polynomial mutation of a `(d,)` point in `[0, 1]^d`, each variable with `probability`."""
+    """Polynomial mutation of a `(d,)` point in `[0, 1]^d`, each variable with `probability`.
+
+    With `at_least_once`, one random variable is mutated when none was drawn, so a child that
+    no crossover changed never costs an evaluation as an exact copy of its parent.
+    """
     mutated = x.copy()
     power = 1.0 / (eta + 1.0)
-    for i in range(len(mutated)):
-        if rng.random() >= probability:
-            continue
+    chosen = rng.random(len(mutated)) < probability
+    if at_least_once and not chosen.any() and len(mutated):
+        chosen[rng.integers(len(mutated))] = True
+    for i in np.flatnonzero(chosen):
         y, u = mutated[i], rng.random()
         if u <= 0.5:
             value = 2.0 * u + (1.0 - 2.0 * u) * (1.0 - y) ** (eta + 1.0)

@@ -72,7 +72,7 @@ class NSGA2(Engine):
             if filled >= self.population_size:
                 generation, filled = generation + 1, 0
                 parents, stored = _parents(history, generation, self.population_size, stored)
-            unit = self._offspring(history, parents, generator(seed, number), generation)
+            unit = self._offspring(history, parents, seed, number, generation)
             suggestions.append(
                 Suggestion(history.spec.space.decode(unit), {GENERATION: generation})
             )
@@ -83,31 +83,38 @@ class NSGA2(Engine):
         return Proposal(tuple(suggestions), study_attrs)
 
     def _offspring(
-        self,
-        history: History,
-        parents: list[TrialRecord],
-        rng: np.random.Generator,
-        generation: int,
+        self, history: History, parents: list[TrialRecord], seed: int, number: int, generation: int
     ) -> np.ndarray:
+        """The child for trial `number`: trials `2j` and `2j + 1` get the two children of one mating.
+
+        The mating (tournaments, crossover) draws from a stream keyed on the pair, the mutation
+        from one keyed on the trial, so numbers, which are unique per worker, keep points distinct.
+        """
         dim = history.spec.space.dim
         if generation == 0 or not parents:
-            return rng.random(dim)
+            return generator(seed, number).random(dim)
+        mating = generator(seed, generation, number // 2)
         encoded = history.encoded_params(parents)
         encoded = np.where(
-            np.isnan(encoded), rng.random(encoded.shape), encoded
+            np.isnan(encoded), mating.random(encoded.shape), encoded
         )  # inactive columns
         objectives = history.objective_matrix(parents)
         violation = _violation(history, parents)
         _, crowding = rank_and_crowding(objectives, violation)
-        first = tournament(rng, objectives, violation, crowding)
-        second = tournament(rng, objectives, violation, crowding)
-        child = encoded[first]
-        if rng.random() < self.crossover_probability:
-            child = sbx(rng, encoded[first], encoded[second], self.crossover_eta)
+        first = tournament(mating, objectives, violation, crowding)
+        second = tournament(mating, objectives, violation, crowding)
+        crossed = mating.random() < self.crossover_probability
+        children = (
+            sbx(mating, encoded[first], encoded[second], self.crossover_eta) if crossed else None
+        )
+        child = encoded[(first, second)[number % 2]] if children is None else children[number % 2]
         probability = self.mutation_probability
         if probability is None:
             probability = min(0.5, 1.0 / max(dim, 1))
-        return polynomial_mutation(rng, child, self.mutation_eta, probability)
+        rng = generator(seed, number)
+        return polynomial_mutation(
+            rng, child, self.mutation_eta, probability, at_least_once=not crossed
+        )
 
 
 def _generation_of(trial: TrialRecord) -> int:
