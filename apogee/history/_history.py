@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 
 import numpy as np
@@ -39,11 +40,12 @@ class History:
     def with_state(self, *states: TrialState) -> tuple[TrialRecord, ...]:
         return tuple(trial for trial in self.trials if trial.state in states)
 
-    @property
+    @cached_property
     def complete(self) -> tuple[TrialRecord, ...]:
+        """Complete trials (computed once per `History`, which never changes)."""
         return self.with_state(TrialState.COMPLETE)
 
-    @property
+    @cached_property
     def pending(self) -> tuple[TrialRecord, ...]:
         """Running trials whose parameters are known (their values are not yet)."""
         return tuple(t for t in self.trials if t.state is TrialState.RUNNING and t.has_params)

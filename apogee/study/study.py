@@ -38,6 +38,7 @@ class Study:
         self._record = record
         self.engine = engine
         self._records: dict[int, TrialRecord] = {}
+        self._last_number = -1
         self._cursor = 0
         self._stop_requested = False
 
@@ -76,8 +77,18 @@ class Study:
         """The current `History`, read incrementally (only trials changed since the last read)."""
         changed, self._cursor = self.storage.read_trials(self.study_id, self._cursor)
         for record in changed:
+            if (
+                record.number not in self._records
+                and self._records
+                and record.number < self._last_number
+            ):
+                self._records = dict(sorted({**self._records, record.number: record}.items()))
             self._records[record.number] = record
-        trials = tuple(self._records[n] for n in sorted(self._records) if n not in exclude)
+            self._last_number = max(self._last_number, record.number)
+        # New trials arrive in number order (the storage numbers them as it stamps changes),
+        # so the dict is already ordered by number; the branch above keeps it so otherwise.
+        excluded = set(exclude)
+        trials = tuple(r for r in self._records.values() if r.number not in excluded)
         return History(self.spec, trials, self.storage.get_study_attrs(self.study_id))
 
     @property

@@ -154,7 +154,7 @@ def test_engine_that_cannot_do_several_objectives_says_so() -> None:
 
 
 def test_unknown_engine_lists_known_ones() -> None:
-    with pytest.raises(ap.UnsupportedError, match=r"one of 'auto', 'random', 'sobol'.* Got 'gpp'"):
+    with pytest.raises(ap.UnsupportedError, match=r"one of 'auto', .*'random', 'sobol'.* Got 'gpp'"):
         ap.create_study("x", space=SPACE, optimizer="gpp")
 
 
