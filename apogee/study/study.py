@@ -9,7 +9,7 @@ from typing import Any
 from apogee._util.errors import InvalidValueError, NoCompleteTrialError, TrialFinishedError
 from apogee._util.logging import get_logger
 from apogee.history import JSON, History, StudySpec, TrialRecord, TrialState
-from apogee.moo import nondominated_mask
+from apogee.moo import hypervolume, nondominated_mask
 from apogee.optimizers import Engine
 from apogee.space import Space
 from apogee.storage import Storage, StudyRecord
@@ -137,6 +137,29 @@ class Study:
         feasible = history.feasible()
         mask = nondominated_mask(history.objective_matrix(feasible))
         return [Trial(self, record) for record, keep in zip(feasible, mask, strict=True) if keep]
+
+    def hypervolume(self, reference: Sequence[float] | Mapping[str, float]) -> float:
+        """Hypervolume of the feasible complete trials, bounded by `reference`.
+
+        `reference` is in the user's units and directions (a list in objective order, or a dict by
+        objective name): for a maximized objective it is a lower bound, for a minimized one an upper.
+        """
+        names = self.spec.objective_names
+        if isinstance(reference, Mapping):
+            if set(reference) != set(names):
+                raise InvalidValueError(
+                    f"The reference point must name exactly the objectives {list(names)}. Got {sorted(reference)}."
+                )
+            reference = [reference[name] for name in names]
+        point = [float(v) for v in reference]
+        if len(point) != len(names):
+            raise InvalidValueError(
+                f"The reference point must have one value per objective {list(names)}. Got {len(point)} values."
+            )
+        history = self.history()
+        signs = [1.0 if d.value == "minimize" else -1.0 for d in self.spec.directions]
+        minimized_reference = [sign * value for sign, value in zip(signs, point, strict=True)]
+        return hypervolume(history.objective_matrix(history.feasible()), minimized_reference)
 
     def to_records(self) -> list[dict[str, Any]]:
         """One flat dict per trial (for `pandas.DataFrame(study.to_records())` or CSV)."""

@@ -133,6 +133,21 @@ def test_multi_objective_and_constraints() -> None:
         study.tell(study.ask(), 1.0)
 
 
+def test_hypervolume_in_user_units_and_directions() -> None:
+    study = ap.create_study(
+        "hv", space=SPACE, seed=0, objectives={"loss": "minimize", "acc": "maximize"}
+    )
+    for loss, acc in [(1.0, 0.5), (2.0, 0.9), (3.0, 0.2)]:
+        study.tell(study.ask(), {"loss": loss, "acc": acc})
+    # Dominated box of (1, 0.5) and (2, 0.9) above acc = 0 and below loss = 4: 3*0.5 + 2*0.4.
+    assert study.hypervolume([4.0, 0.0]) == pytest.approx(2.3)
+    assert study.hypervolume({"acc": 0.0, "loss": 4.0}) == pytest.approx(2.3)
+    with pytest.raises(ap.InvalidValueError, match="one value per objective"):
+        study.hypervolume([4.0])
+    with pytest.raises(ap.InvalidValueError, match="name exactly the objectives"):
+        study.hypervolume({"loss": 4.0})
+
+
 def test_constrained_best_is_feasible() -> None:
     study = ap.create_study("c", space=SPACE, seed=0, constraints=["c1"])
     study.tell(study.ask(), {"value": -5.0, "c1": 0.1})
@@ -154,7 +169,9 @@ def test_engine_that_cannot_do_several_objectives_says_so() -> None:
 
 
 def test_unknown_engine_lists_known_ones() -> None:
-    with pytest.raises(ap.UnsupportedError, match=r"one of 'auto', .*'random', 'sobol'.* Got 'gpp'"):
+    with pytest.raises(
+        ap.UnsupportedError, match=r"one of 'auto', .*'random', 'sobol'.* Got 'gpp'"
+    ):
         ap.create_study("x", space=SPACE, optimizer="gpp")
 
 
