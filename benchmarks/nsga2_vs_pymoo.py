@@ -37,7 +37,11 @@ def true_front(which: int) -> np.ndarray:
 def run_apogee(which: int, evals: int, seed: int) -> np.ndarray:
     space = ap.Space({f"x{i}": ap.Float(0, 1) for i in range(DIM)})
     study = ap.create_study(
-        "zdt", space=space, optimizer=ap.optimizers.NSGA2(), objectives={"f1": "minimize", "f2": "minimize"}, seed=seed
+        "zdt",
+        space=space,
+        optimizer=ap.optimizers.NSGA2(),
+        objectives={"f1": "minimize", "f2": "minimize"},
+        seed=seed,
     )
     for _ in range(evals):
         trial = study.ask()
@@ -51,17 +55,25 @@ def run_pymoo(which: int, evals: int, seed: int) -> np.ndarray:
     from pymoo.optimize import minimize
     from pymoo.problems import get_problem
 
-    result = minimize(get_problem(f"zdt{which}", n_var=DIM), NSGA2(pop_size=100), ("n_eval", evals), seed=seed)
+    result = minimize(
+        get_problem(f"zdt{which}", n_var=DIM), NSGA2(pop_size=100), ("n_eval", evals), seed=seed
+    )
     return np.asarray(result.F)
 
 
-def measure(runner: Callable[[int, int, int], np.ndarray], which: int, evals: int, seed: int) -> dict[str, float]:
+def measure(
+    runner: Callable[[int, int, int], np.ndarray], which: int, evals: int, seed: int
+) -> dict[str, float]:
     start = time.perf_counter()
     front = runner(which, evals, seed)
     seconds = time.perf_counter() - start
     inside = front[np.all(front < 1.1, axis=1)]
     volume = float(moocore.hypervolume(inside, ref=[1.1, 1.1])) if len(inside) else 0.0
-    return {"igd": float(moocore.igd(front, ref=true_front(which))), "hv": volume, "seconds": seconds}
+    return {
+        "igd": float(moocore.igd(front, ref=true_front(which))),
+        "hv": volume,
+        "seconds": seconds,
+    }
 
 
 def main() -> None:
@@ -77,11 +89,15 @@ def main() -> None:
             results["apogee nsga2"].append(measure(run_apogee, which, args.evals, seed))
             results["pymoo NSGA2"].append(measure(run_pymoo, which, args.evals, seed))
             print(which, seed, {k: v[-1] for k, v in results.items()}, flush=True)
-        medians = {k: {m: statistics.median(r[m] for r in v) for m in ("igd", "hv", "seconds")} for k, v in results.items()}
+        medians = {
+            k: {m: statistics.median(r[m] for r in v) for m in ("igd", "hv", "seconds")}
+            for k, v in results.items()
+        }
         for solver, median in medians.items():
             ratio = median["igd"] / medians["pymoo NSGA2"]["igd"]
             rows.append(
-                f"| ZDT{which} | {solver} | {median['igd']:.4g} | {ratio:.2f} | {median['hv']:.4f} | {median['seconds']:.1f} |"
+                f"| ZDT{which} | {solver} | {median['igd']:.4g} | {ratio:.2f} "
+                f"| {median['hv']:.4f} | {median['seconds']:.1f} |"
             )
     header = [
         "# NSGA-II: apogee against pymoo",
