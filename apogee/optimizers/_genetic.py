@@ -9,25 +9,41 @@ from __future__ import annotations
 import numpy as np
 
 
-def tournament(
-    rng: np.random.Generator, objectives: np.ndarray, violation: np.ndarray, crowding: np.ndarray
+def tournament_entrants(rng: np.random.Generator, population: int, matings: int) -> np.ndarray:
+    """`(matings, 2, 2)` entrants of the binary tournaments of one generation.
+
+    Entrants are drawn from concatenated random permutations, as pymoo does, so every member
+    of the population enters about equally often (no member is left out by chance).
+    """
+    needed = 4 * matings
+    rounds = -(-needed // population)
+    order = np.concatenate([rng.permutation(population) for _ in range(rounds)])
+    return order[:needed].reshape(matings, 2, 2)
+
+
+def binary_tournament(
+    rng: np.random.Generator,
+    first: int,
+    second: int,
+    objectives: np.ndarray,
+    violation: np.ndarray,
+    crowding: np.ndarray,
 ) -> int:
-    """Index of the winner of a binary tournament (NSGA-II's crowded-comparison with constraints).
+    """The winner of `first` against `second` (NSGA-II's crowded comparison with constraints).
 
     Smaller violation wins; between feasible points, Pareto dominance; then larger crowding
     distance; then a coin flip.
     """
-    first, second = rng.choice(len(objectives), size=2, replace=len(objectives) < 2)
     if violation[first] != violation[second]:
-        return int(first if violation[first] < violation[second] else second)
+        return first if violation[first] < violation[second] else second
     a, b = objectives[first], objectives[second]
     if np.all(a <= b) and np.any(a < b):
-        return int(first)
+        return first
     if np.all(b <= a) and np.any(b < a):
-        return int(second)
+        return second
     if crowding[first] != crowding[second]:
-        return int(first if crowding[first] > crowding[second] else second)
-    return int(first if rng.random() < 0.5 else second)
+        return first if crowding[first] > crowding[second] else second
+    return first if rng.random() < 0.5 else second
 
 
 def _sbx_spread(u: float, beta: float, eta: float) -> float:

@@ -20,7 +20,12 @@ from apogee._util.rng import generator
 from apogee._util.validation import check_float, check_int
 from apogee.history import History, TrialRecord, TrialState
 from apogee.moo import rank_and_crowding, survivors
-from apogee.optimizers._genetic import polynomial_mutation, sbx, tournament
+from apogee.optimizers._genetic import (
+    binary_tournament,
+    polynomial_mutation,
+    sbx,
+    tournament_entrants,
+)
 from apogee.optimizers.base import Engine, Proposal, Suggestion
 
 GENERATION = "nsga2:generation"
@@ -101,8 +106,11 @@ class NSGA2(Engine):
         objectives = history.objective_matrix(parents)
         violation = _violation(history, parents)
         _, crowding = rank_and_crowding(objectives, violation)
-        first = tournament(mating, objectives, violation, crowding)
-        second = tournament(mating, objectives, violation, crowding)
+        matings = max(1, self.population_size // 2)
+        entrants = tournament_entrants(generator(seed, generation), len(parents), matings)
+        (a, b), (c, d) = entrants[(number // 2) % matings]
+        first = binary_tournament(mating, int(a), int(b), objectives, violation, crowding)
+        second = binary_tournament(mating, int(c), int(d), objectives, violation, crowding)
         crossed = mating.random() < self.crossover_probability
         children = (
             sbx(mating, encoded[first], encoded[second], self.crossover_eta) if crossed else None
