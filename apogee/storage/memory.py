@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,7 @@ class _StudyData:
     record: StudyRecord
     trials: list[TrialRecord] = field(default_factory=list)
     changes: list[int] = field(default_factory=list)  # changes[v - 1]: trial changed at version v
+    waiting: deque[int] = field(default_factory=deque)  # numbers of WAITING trials, oldest first
 
 
 class InMemoryStorage(Storage):
@@ -110,12 +112,15 @@ class InMemoryStorage(Storage):
             record = template.evolve(number=len(data.trials))
             data.trials.append(record)
             data.changes.append(record.number)
+            if record.state is TrialState.WAITING:
+                data.waiting.append(record.number)
             return record
 
     def claim_waiting_trial(self, study_id: int, now: float) -> TrialRecord | None:
         with self._lock:
             data = self._study(study_id)
-            for record in data.trials:
+            while data.waiting:
+                record = data.trials[data.waiting.popleft()]
                 if record.state is TrialState.WAITING:
                     return self._replace(
                         data, record.evolve(state=TrialState.RUNNING, datetime_start=now)

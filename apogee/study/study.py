@@ -87,8 +87,7 @@ class Study:
             self._last_number = max(self._last_number, record.number)
         # New trials arrive in number order (the storage numbers them as it stamps changes),
         # so the dict is already ordered by number; the branch above keeps it so otherwise.
-        excluded = set(exclude)
-        trials = tuple(r for r in self._records.values() if r.number not in excluded)
+        trials = _without(list(self._records.values()), exclude)
         return History(self.spec, trials, self.storage.get_study_attrs(self.study_id))
 
     @property
@@ -353,3 +352,18 @@ def _log_finished(study: Study, record: TrialRecord) -> None:
         _logger.info(
             "Trial %d %s: %s", record.number, record.state.value.lower(), record.fail_reason
         )
+
+
+def _without(records: list[TrialRecord], numbers: Sequence[int]) -> tuple[TrialRecord, ...]:
+    """`records` (ordered by number) less the trials `numbers`, without a Python-level scan.
+
+    The excluded trials are the ones being suggested, the newest, so deleting them by position
+    from the end costs little; a position that does not hold its number falls back to a filter.
+    """
+    for number in sorted(set(numbers), reverse=True):
+        if number < len(records) and records[number].number == number:
+            del records[number]
+        else:
+            excluded = set(numbers)
+            return tuple(record for record in records if record.number not in excluded)
+    return tuple(records)

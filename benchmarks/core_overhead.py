@@ -1,0 +1,98 @@
+"""Ask+tell overhead per trial of an in-memory study: apogee against Optuna, same run.
+
+Both use uniform random sampling on a 5-parameter mixed space and a trivial objective, so
+what is timed is the library's own bookkeeping. Time per trial is measured over the last 100
+trials of a study grown to n trials (so it shows how overhead grows with n); medians over
+repeats, and the ratio Optuna / apogee.
+Usage: python benchmarks/core_overhead.py --sizes 100 1000 10000 --repeats 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import time
+
+import apogee as ap
+
+WINDOW = 100
+
+
+def apogee_per_trial(n: int, seed: int) -> float:
+    space = ap.Space(
+        {
+            "x": ap.Float(-5, 5),
+            "lr": ap.Float(1e-5, 1e-1, log=True),
+            "depth": ap.Int(1, 10),
+            "kind": ap.Categorical(["a", "b", "c"]),
+            "width": ap.Int(8, 512, log=True),
+        }
+    )
+    study = ap.create_study("overhead", space=space, optimizer="random", seed=seed)
+    start = 0.0
+    for i in range(n):
+        if i == n - WINDOW:
+            start = time.perf_counter()
+        trial = study.ask()
+        study.tell(trial, trial.params["x"] ** 2)
+    return (time.perf_counter() - start) / WINDOW
+
+
+def optuna_per_trial(n: int, seed: int) -> float:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=seed))
+    distributions = {
+        "x": optuna.distributions.FloatDistribution(-5, 5),
+        "lr": optuna.distributions.FloatDistribution(1e-5, 1e-1, log=True),
+        "depth": optuna.distributions.IntDistribution(1, 10),
+        "kind": optuna.distributions.CategoricalDistribution(["a", "b", "c"]),
+        "width": optuna.distributions.IntDistribution(8, 512, log=True),
+    }
+    start = 0.0
+    for i in range(n):
+        if i == n - WINDOW:
+            start = time.perf_counter()
+        trial = study.ask(distributions)
+        study.tell(trial, trial.params["x"] ** 2)
+    return (time.perf_counter() - start) / WINDOW
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--out", default="benchmarks/results/core_overhead.md")
+    args = parser.parse_args()
+    import optuna
+
+    rows = []
+    for n in args.sizes:
+        ours = statistics.median(apogee_per_trial(n, seed) for seed in range(args.repeats))
+        theirs = statistics.median(optuna_per_trial(n, seed) for seed in range(args.repeats))
+        rows.append(f"| {n:,} | {ours * 1e3:.3f} | {theirs * 1e3:.3f} | {theirs / ours:.1f} |")
+        print(rows[-1], flush=True)
+    lines = [
+        "# Ask+tell overhead per trial, in memory",
+        "",
+        "Random sampling on a 5-parameter mixed space, trivial objective; milliseconds per trial over the",
+        f"last {WINDOW} trials of a study grown to n trials; medians over {args.repeats} repeats; Optuna",
+        f"{optuna.__version__} with its in-memory storage and RandomSampler, in the same run.",
+        "SQLite and PostgreSQL overheads belong to the storage issue (`benchmarks/results/storage.md`).",
+        "",
+        f"Command: `python benchmarks/core_overhead.py --sizes {' '.join(map(str, args.sizes))} "
+        f"--repeats {args.repeats}`",
+        f"Machine: {platform.machine()}, Python {platform.python_version()}, 2 shared cores.",
+        "",
+        "| trials n | apogee ms/trial | Optuna ms/trial | Optuna / apogee |",
+        "|---|---|---|---|",
+        *rows,
+    ]
+    with open(args.out, "w") as handle:
+        handle.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
