@@ -6,12 +6,22 @@ Subclass it in a test module (name starting with `Test`) and implement `make_sto
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import pytest
 
 import apogee as ap
 from apogee.history import StudySpec, TrialRecord, TrialState
 from apogee.storage import Storage, StudyRecord
+
+
+def run_in_threads(worker: Callable[[], None], count: int) -> None:
+    """Run `worker` in `count` threads at once and wait for all of them."""
+    threads = [threading.Thread(target=worker) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def _spec() -> StudySpec:
@@ -175,11 +185,7 @@ class StorageContract:
                 with lock:
                     numbers.append(record.number)
 
-        threads = [threading.Thread(target=worker) for _ in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        run_in_threads(worker, 8)
         assert sorted(numbers) == list(range(200))
 
     def test_concurrent_claims(self) -> None:
@@ -197,9 +203,5 @@ class StorageContract:
                 with lock:
                     claimed.append(record.number)
 
-        threads = [threading.Thread(target=worker) for _ in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        run_in_threads(worker, 4)
         assert sorted(claimed) == list(range(40))
