@@ -73,14 +73,19 @@ def create_study(
     except DuplicatedStudyError:
         if not load_if_exists:
             raise
-        study = load_study(name, storage=backend, optimizer=optimizer)
-        if study.spec != spec:
-            raise DuplicatedStudyError(
-                f"Study '{name}' exists with a different space or objectives; pick another name "
-                "or load it with load_study."
-            ) from None
-        return study
+        return _load_matching(name, backend, optimizer, spec)
     return Study(backend, record, engine)
+
+
+def _load_matching(name: str, storage: Storage, optimizer: str | Engine, spec: StudySpec) -> Study:
+    """The existing study `name`, which must optimize the same `spec`."""
+    study = load_study(name, storage=storage, optimizer=optimizer)
+    if study.spec != spec:
+        raise DuplicatedStudyError(
+            f"Study '{name}' exists with a different space or objectives; pick another name "
+            "or load it with load_study."
+        )
+    return study
 
 
 def load_study(
