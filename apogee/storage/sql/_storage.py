@@ -1,0 +1,362 @@
+"""`SQLStorage`: studies in a SQLite file or a PostgreSQL database, safe for many processes."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, delete, func, insert, select, update
+from sqlalchemy.exc import OperationalError
+
+from apogee._util.errors import (
+    DuplicatedStudyError,
+    StorageError,
+    StudyNotFoundError,
+    TrialFinishedError,
+    TrialNotFoundError,
+)
+from apogee.history import JSON, StudySpec, TrialRecord, TrialState
+from apogee.storage.base import Storage, StudyRecord, StudySummary
+from apogee.storage.sql._engine import open_engine, run_transaction
+from apogee.storage.sql._schema import SCHEMA_VERSION, prepare, studies, trials
+
+__all__ = ["SCHEMA_VERSION", "SQLStorage"]
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+class SQLStorage(Storage):
+    """A storage in a SQL database through SQLAlchemy; every method is one transaction.
+
+    Example:
+        >>> import tempfile, apogee as ap
+        >>> from apogee.storage.sql import SQLStorage
+        >>> storage = SQLStorage(f"sqlite:///{tempfile.mkdtemp()}/studies.db")
+        >>> study = ap.create_study("s", space={"x": ap.Float(0, 1)}, storage=storage, seed=0)
+        >>> study.optimize(lambda p: p["x"], n_trials=3, progress=False)
+        >>> len(ap.load_study("s", storage=storage).trials)
+        3
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._engine = open_engine(url)
+        where = self._engine.url.render_as_string(hide_password=True)
+        try:
+            run_transaction(self._engine, prepare)
+        except StorageError as error:
+            self._engine.dispose()
+            if isinstance(error.__cause__, OperationalError):  # unreachable server, bad path ...
+                raise StorageError(
+                    f"Cannot open the storage {where}: {error.__cause__.orig}"
+                ) from error
+            raise
+
+    def __repr__(self) -> str:
+        return f"SQLStorage({self._engine.url!r})"
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    # Studies -----------------------------------------------------------------------------
+    def create_study(
+        self,
+        name: str,
+        spec: StudySpec,
+        *,
+        seed: int,
+        engine_name: str,
+        engine_options: Mapping[str, JSON],
+    ) -> StudyRecord:
+        def work(connection: Connection) -> int:
+            if connection.execute(select(studies.c.study_id).where(studies.c.name == name)).first():
+                raise DuplicatedStudyError(
+                    f"A study named '{name}' already exists in this storage."
+                )
+            row = {
+                "name": name,
+                "spec": _dump(spec.to_json()),
+                "seed": seed,
+                "engine_name": engine_name,
+                "engine_options": _dump(dict(engine_options)),
+                "attrs": "{}",
+                "datetime_created": time.time(),
+                "change_counter": 0,
+                "n_trials": 0,
+            }
+            result = connection.execute(insert(studies).values(**row).returning(studies.c.study_id))
+            return int(result.scalar_one())
+
+        run_transaction(self._engine, work)
+        return self.get_study(name)
+
+    def get_study(self, name: str) -> StudyRecord:
+        def work(connection: Connection) -> RowMapping | None:
+            return (
+                connection.execute(select(studies).where(studies.c.name == name)).mappings().first()
+            )
+
+        row = run_transaction(self._engine, work)
+        if row is None:
+            raise StudyNotFoundError(f"No study named '{name}' in this storage.")
+        return StudyRecord(
+            study_id=row["study_id"],
+            name=row["name"],
+            spec=StudySpec.from_json(json.loads(row["spec"])),
+            seed=row["seed"],
+            engine_name=row["engine_name"],
+            engine_options=json.loads(row["engine_options"]),
+            attrs=json.loads(row["attrs"]),
+            datetime_created=row["datetime_created"],
+        )
+
+    def list_studies(self) -> list[StudySummary]:
+        complete = func.sum(
+            (trials.c.state == TrialState.COMPLETE.value).cast(studies.c.n_trials.type)
+        )
+        query = (
+            select(
+                studies.c.name,
+                studies.c.n_trials,
+                studies.c.datetime_created,
+                studies.c.spec,
+                complete,
+            )
+            .select_from(studies.outerjoin(trials, trials.c.study_id == studies.c.study_id))
+            .group_by(studies.c.study_id)
+            .order_by(studies.c.study_id)
+        )
+        rows = run_transaction(self._engine, lambda connection: connection.execute(query).all())
+        return [
+            StudySummary(
+                name,
+                n_trials,
+                int(n_complete or 0),
+                created,
+                StudySpec.from_json(json.loads(spec)).objective_names,
+            )
+            for name, n_trials, created, spec, n_complete in rows
+        ]
+
+    def delete_study(self, name: str) -> None:
+        def work(connection: Connection) -> None:
+            study_id = connection.execute(
+                select(studies.c.study_id).where(studies.c.name == name)
+            ).scalar()
+            if study_id is None:
+                raise StudyNotFoundError(f"No study named '{name}' in this storage.")
+            connection.execute(delete(trials).where(trials.c.study_id == study_id))
+            connection.execute(delete(studies).where(studies.c.study_id == study_id))
+
+        run_transaction(self._engine, work)
+
+    def set_study_attrs(self, study_id: int, attrs: Mapping[str, JSON]) -> None:
+        def work(connection: Connection) -> None:
+            stored = json.loads(_lock_study(connection, study_id)["attrs"])
+            merged = _dump({**stored, **attrs})
+            connection.execute(
+                update(studies).where(studies.c.study_id == study_id).values(attrs=merged)
+            )
+
+        run_transaction(self._engine, work)
+
+    def get_study_attrs(self, study_id: int) -> dict[str, JSON]:
+        def work(connection: Connection) -> Any:
+            return connection.execute(
+                select(studies.c.attrs).where(studies.c.study_id == study_id)
+            ).scalar()
+
+        stored = run_transaction(self._engine, work)
+        if stored is None:
+            raise StudyNotFoundError(f"No study with id {study_id} in this storage (deleted?).")
+        attrs: dict[str, JSON] = json.loads(stored)
+        return attrs
+
+    # Trials ------------------------------------------------------------------------------
+    def create_trial(self, study_id: int, template: TrialRecord) -> TrialRecord:
+        def work(connection: Connection) -> TrialRecord:
+            study = _lock_study(connection, study_id)
+            record = template.evolve(number=study["n_trials"])
+            version = _bump(connection, study_id, n_trials=study["n_trials"] + 1)
+            connection.execute(
+                insert(trials).values(
+                    study_id=study_id,
+                    number=record.number,
+                    state=record.state.value,
+                    version=version,
+                    record=_dump(record.to_json()),
+                )
+            )
+            return record
+
+        return run_transaction(self._engine, work)
+
+    def claim_waiting_trial(self, study_id: int, now: float) -> TrialRecord | None:
+        def work(connection: Connection) -> TrialRecord | None:
+            _lock_study(connection, study_id)
+            query = (
+                select(trials.c.record)
+                .where(trials.c.study_id == study_id, trials.c.state == TrialState.WAITING.value)
+                .order_by(trials.c.number)
+                .limit(1)
+            )
+            stored = connection.execute(query).scalar()
+            if stored is None:
+                return None
+            record = TrialRecord.from_json(json.loads(stored))
+            return _write(
+                connection, study_id, record.evolve(state=TrialState.RUNNING, datetime_start=now)
+            )
+
+        return run_transaction(self._engine, work)
+
+    def set_trial_params(
+        self,
+        study_id: int,
+        number: int,
+        params: Mapping[str, Any],
+        system_attrs: Mapping[str, JSON],
+    ) -> TrialRecord:
+        return self._update(
+            study_id,
+            number,
+            lambda r: r.evolve(
+                params=dict(params), system_attrs={**r.system_attrs, **system_attrs}
+            ),
+        )
+
+    def set_trial_user_attrs(
+        self, study_id: int, number: int, attrs: Mapping[str, JSON]
+    ) -> TrialRecord:
+        return self._update(
+            study_id,
+            number,
+            lambda r: r.evolve(user_attrs={**r.user_attrs, **attrs}),
+            running_only=False,
+        )
+
+    def report_intermediate(
+        self, study_id: int, number: int, step: int, value: float
+    ) -> TrialRecord:
+        return self._update(
+            study_id,
+            number,
+            lambda r: r.evolve(intermediate={**r.intermediate, step: float(value)}),
+        )
+
+    def finish_trial(
+        self,
+        study_id: int,
+        number: int,
+        state: TrialState,
+        *,
+        values: Mapping[str, float] | None,
+        fail_reason: str | None,
+        now: float,
+    ) -> TrialRecord:
+        return self._update(
+            study_id,
+            number,
+            lambda r: r.evolve(
+                state=state,
+                values=None if values is None else dict(values),
+                fail_reason=fail_reason,
+                datetime_complete=now,
+            ),
+        )
+
+    def get_trial(self, study_id: int, number: int) -> TrialRecord:
+        return run_transaction(
+            self._engine, lambda connection: _read_trial(connection, study_id, number)
+        )
+
+    def read_trials(self, study_id: int, cursor: int = 0) -> tuple[Sequence[TrialRecord], int]:
+        def work(connection: Connection) -> tuple[list[TrialRecord], int]:
+            # The counter is read first: rows stamped later are returned again next time, never missed.
+            counter = connection.execute(
+                select(studies.c.change_counter).where(studies.c.study_id == study_id)
+            ).scalar()
+            if counter is None:
+                raise StudyNotFoundError(f"No study with id {study_id} in this storage (deleted?).")
+            query = (
+                select(trials.c.record)
+                .where(trials.c.study_id == study_id, trials.c.version > cursor)
+                .order_by(trials.c.number)
+            )
+            changed = [
+                TrialRecord.from_json(json.loads(row))
+                for row in connection.execute(query).scalars()
+            ]
+            return changed, int(counter)
+
+        return run_transaction(self._engine, work)
+
+    def _update(
+        self,
+        study_id: int,
+        number: int,
+        change: Callable[[TrialRecord], TrialRecord],
+        *,
+        running_only: bool = True,
+    ) -> TrialRecord:
+        def work(connection: Connection) -> TrialRecord:
+            _lock_study(connection, study_id)
+            record = _read_trial(connection, study_id, number)
+            if running_only and record.state is not TrialState.RUNNING:
+                raise TrialFinishedError(
+                    f"Trial {number} is {record.state.value}, not RUNNING; it cannot be changed."
+                )
+            return _write(connection, study_id, change(record))
+
+        return run_transaction(self._engine, work)
+
+
+def _lock_study(connection: Connection, study_id: int) -> RowMapping:
+    """The study row, locked until the transaction ends (PostgreSQL; SQLite holds the write lock)."""
+    row = (
+        connection.execute(select(studies).where(studies.c.study_id == study_id).with_for_update())
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise StudyNotFoundError(f"No study with id {study_id} in this storage (deleted?).")
+    return row
+
+
+def _bump(connection: Connection, study_id: int, **changes: int) -> int:
+    """Advance the study's change counter (and set `changes`); returns the new stamp."""
+    counter = connection.execute(
+        select(studies.c.change_counter).where(studies.c.study_id == study_id)
+    ).scalar_one()
+    connection.execute(
+        update(studies)
+        .where(studies.c.study_id == study_id)
+        .values(change_counter=counter + 1, **changes)
+    )
+    return int(counter) + 1
+
+
+def _read_trial(connection: Connection, study_id: int, number: int) -> TrialRecord:
+    stored = connection.execute(
+        select(trials.c.record).where(trials.c.study_id == study_id, trials.c.number == number)
+    ).scalar()
+    if stored is None:
+        name = connection.execute(
+            select(studies.c.name).where(studies.c.study_id == study_id)
+        ).scalar()
+        raise TrialNotFoundError(f"Study '{name}' has no trial number {number}.")
+    return TrialRecord.from_json(json.loads(stored))
+
+
+def _write(connection: Connection, study_id: int, record: TrialRecord) -> TrialRecord:
+    version = _bump(connection, study_id)
+    connection.execute(
+        update(trials)
+        .where(trials.c.study_id == study_id, trials.c.number == record.number)
+        .values(state=record.state.value, version=version, record=_dump(record.to_json()))
+    )
+    return record
