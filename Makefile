@@ -15,7 +15,7 @@ install-test:
 	$(PIP) install -e ".[test]"
 
 run: install
-	$(PYTHON) examples/tune_sklearn.py
+	$(PYTHON) examples/tune_sklearn.py --storage sqlite:///apogee.db
 
 lint:
 	$(PYTHON) -m ruff check .

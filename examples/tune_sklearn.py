@@ -49,7 +49,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=60)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--storage", default=None, help="storage URL; in memory when omitted")
+    parser.add_argument("--storage", default=None, help="storage URL (sqlite:///apogee.db); in memory if omitted")
     args = parser.parse_args()
     start = time.perf_counter()
     result = ap.minimize(
@@ -58,12 +58,14 @@ def main() -> None:
         budget=args.trials,
         seed=args.seed,
         storage=args.storage,
-        study_name=f"svc-breast-cancer-seed{args.seed}",
+        study_name=f"svc-breast-cancer-{time.strftime('%Y%m%d-%H%M%S')}",
         progress=True,
     )
     print(f"Tuned an SVC on breast cancer (3-fold CV error) in {time.perf_counter() - start:.1f} s")
     print(result)
     print("auto chose:", result.study.attrs.get("auto"))
+    if args.storage:
+        print(f"Stored as study '{result.study.name}' in {args.storage}")
 
 
 if __name__ == "__main__":

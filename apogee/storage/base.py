@@ -45,6 +45,11 @@ class StudySummary:
     objectives: tuple[str, ...]
 
 
+def stale_reason(silence: float) -> str:
+    """The fail reason of a trial whose worker stopped sending heartbeats `silence` seconds ago."""
+    return f"worker lost: no heartbeat for {silence:.1f} s (the process died or hung)"
+
+
 class Storage(abc.ABC):
     """Base of every storage backend; `apogee.testing.StorageContract` checks the semantics."""
 
@@ -136,6 +141,21 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def read_trials(self, study_id: int, cursor: int = 0) -> tuple[Sequence[TrialRecord], int]:
         """Trials changed after `cursor` (all of them for 0), ordered by number, and the new cursor."""
+
+    @abc.abstractmethod
+    def record_heartbeat(self, study_id: int, number: int, now: float, grace: float) -> None:
+        """Note that the worker of RUNNING trial `number` is alive at `now`.
+
+        If no heartbeat follows within `grace` seconds, `fail_stale_trials` fails the trial.
+        Heartbeats are not trial changes: they do not advance the change cursor.
+        """
+
+    @abc.abstractmethod
+    def fail_stale_trials(self, study_id: int, now: float) -> list[TrialRecord]:
+        """Fail the RUNNING trials whose last heartbeat is older than its grace; return them.
+
+        A trial that never had a heartbeat (evaluated by hand through ask and tell) is never failed.
+        """
 
     def close(self) -> None:  # noqa: B027 - optional hook; most backends hold nothing to release
         """Release connections or files; the storage must not be used afterwards."""

@@ -17,7 +17,7 @@ from apogee._util.errors import (
     TrialNotFoundError,
 )
 from apogee.history import JSON, StudySpec, TrialRecord, TrialState
-from apogee.storage.base import Storage, StudyRecord, StudySummary
+from apogee.storage.base import Storage, StudyRecord, StudySummary, stale_reason
 
 
 @dataclass
@@ -26,6 +26,9 @@ class _StudyData:
     trials: list[TrialRecord] = field(default_factory=list)
     changes: list[int] = field(default_factory=list)  # changes[v - 1]: trial changed at version v
     waiting: deque[int] = field(default_factory=deque)  # numbers of WAITING trials, oldest first
+    heartbeats: dict[int, tuple[float, float]] = field(
+        default_factory=dict
+    )  # number -> (time, grace)
 
 
 class InMemoryStorage(Storage):
@@ -181,6 +184,34 @@ class InMemoryStorage(Storage):
                 datetime_complete=now,
             ),
         )
+
+    def record_heartbeat(self, study_id: int, number: int, now: float, grace: float) -> None:
+        with self._lock:
+            data = self._study(study_id)
+            if self.get_trial(study_id, number).state is TrialState.RUNNING:
+                data.heartbeats[number] = (now, grace)
+
+    def fail_stale_trials(self, study_id: int, now: float) -> list[TrialRecord]:
+        with self._lock:
+            data = self._study(study_id)
+            failed = []
+            for number, (beat, grace) in list(data.heartbeats.items()):
+                if data.trials[number].state is not TrialState.RUNNING:
+                    del data.heartbeats[number]
+                elif beat + grace < now:
+                    del data.heartbeats[number]
+                    reason = stale_reason(now - beat)
+                    failed.append(
+                        self.finish_trial(
+                            study_id,
+                            number,
+                            TrialState.FAILED,
+                            values=None,
+                            fail_reason=reason,
+                            now=now,
+                        )
+                    )
+            return failed
 
     def get_trial(self, study_id: int, number: int) -> TrialRecord:
         with self._lock:

@@ -17,6 +17,7 @@ from apogee._util.errors import InvalidValueError
 from apogee._util.logging import get_logger
 from apogee._util.validation import check_float, check_int
 from apogee.history import TrialState
+from apogee.study._heartbeat import Heartbeat
 from apogee.study.trial import Failed, Trial
 
 if TYPE_CHECKING:
@@ -78,6 +79,7 @@ def run_optimization(
     timeout: float | None,
     callbacks: Sequence[Callback] | None,
     progress: bool,
+    heartbeat_interval: float | None = None,
 ) -> None:
     """The loop behind `Study.optimize`."""
     if not callable(objective):
@@ -88,6 +90,8 @@ def run_optimization(
         check_int(n_trials, "n_trials", "optimize", low=1)
     if timeout is not None:
         check_float(timeout, "timeout", "optimize", low=0.0, low_open=True)
+    if heartbeat_interval is not None:
+        check_float(heartbeat_interval, "heartbeat_interval", "optimize", low=0.0, low_open=True)
     hooks = list(callbacks or [])
     for hook in hooks:
         if not callable(hook):
@@ -96,12 +100,19 @@ def run_optimization(
     start = time.monotonic()
     done = 0
     study._stop_requested = False
-    with progress_display(progress and sys.stderr.isatty(), study) as update:
+    with (
+        progress_display(progress and sys.stderr.isatty(), study) as update,
+        Heartbeat(study, heartbeat_interval) as heartbeat,
+    ):
         while not study._stop_requested:
             if termination_progress(done, n_trials, time.monotonic() - start, timeout) >= 1.0:
                 break
             trial = study.ask()
-            evaluate(study, objective, trial, pass_trial)
+            heartbeat.start(trial.number)
+            try:
+                evaluate(study, objective, trial, pass_trial)
+            finally:
+                heartbeat.finish()
             done += 1
             for hook in hooks:
                 hook(study, trial)

@@ -41,6 +41,8 @@ class Study:
         self._last_number = -1
         self._cursor = 0
         self._stop_requested = False
+        # When True, a trial failed for a lost worker is enqueued again with the same params.
+        self.requeue_stale_trials = False
 
     def __repr__(self) -> str:
         return f"Study(name={self.name!r}, engine={self.engine.name!r}, objectives={list(self.spec.objective_names)})"
@@ -190,6 +192,7 @@ class Study:
                 f"The 'n' parameter of ask_batch must be an int >= 1. Got {n!r}."
             )
         now = time.time()
+        self._fail_stale_trials(now)
         trials: list[Trial] = []
         while len(trials) < n and (claimed := self.storage.claim_waiting_trial(self.study_id, now)):
             trials.append(Trial(self, claimed))
@@ -202,6 +205,13 @@ class Study:
         if reserved:
             trials.extend(self._fill(reserved))
         return trials
+
+    def _fail_stale_trials(self, now: float) -> None:
+        """Fail (and maybe re-queue) trials whose worker stopped sending heartbeats."""
+        for record in self.storage.fail_stale_trials(self.study_id, now):
+            _logger.warning("Trial %d failed: %s", record.number, record.fail_reason)
+            if self.requeue_stale_trials:
+                self.enqueue(record.params, user_attrs={"requeued_from": record.number})
 
     def _fill(self, reserved: list[TrialRecord]) -> list[Trial]:
         numbers = [record.number for record in reserved]
@@ -310,12 +320,15 @@ class Study:
         timeout: float | None = None,
         callbacks: Sequence[Callable[[Study, Trial], None]] | None = None,
         progress: bool = True,
+        heartbeat_interval: float | None = 30.0,
     ) -> None:
         """Ask, evaluate `objective(params)` and tell, until `n_trials`, `timeout` or `stop()`.
 
         The objective receives the parameter dict; if it takes a second argument it also gets
         the `Trial` (to `report` intermediate values). A crash marks the trial failed and the
         study goes on. The progress bar shows only when `progress` and stderr is a terminal.
+        While a trial runs, a heartbeat is stored every `heartbeat_interval` seconds (None: off);
+        if this process dies, another worker's next `ask` fails the trial after four intervals.
         """
         run_optimization(
             self,
@@ -324,6 +337,7 @@ class Study:
             timeout=timeout,
             callbacks=callbacks,
             progress=progress,
+            heartbeat_interval=heartbeat_interval,
         )
 
     def stop(self) -> None:

@@ -205,3 +205,32 @@ class StorageContract:
 
         run_in_threads(worker, 4)
         assert sorted(claimed) == list(range(40))
+
+    # Heartbeats --------------------------------------------------------------------------
+    def test_stale_trials_fail_and_others_do_not(self) -> None:
+        storage = self.make_storage()
+        study = self.new_study(storage)
+        silent, beating, manual, finished = (self.running(storage, study) for _ in range(4))
+        storage.record_heartbeat(study.study_id, silent.number, now=10.0, grace=5.0)
+        storage.record_heartbeat(study.study_id, beating.number, now=10.0, grace=5.0)
+        storage.record_heartbeat(study.study_id, finished.number, now=10.0, grace=5.0)
+        storage.finish_trial(
+            study.study_id,
+            finished.number,
+            TrialState.PRUNED,
+            values=None,
+            fail_reason=None,
+            now=11.0,
+        )
+        storage.record_heartbeat(study.study_id, beating.number, now=14.0, grace=5.0)
+        _, cursor = storage.read_trials(study.study_id)
+        assert storage.fail_stale_trials(study.study_id, now=14.9) == []
+        (stale,) = storage.fail_stale_trials(study.study_id, now=16.0)
+        assert stale.number == silent.number and stale.state is TrialState.FAILED
+        assert "no heartbeat for 6.0 s" in (stale.fail_reason or "")
+        assert storage.get_trial(study.study_id, manual.number).state is TrialState.RUNNING
+        assert storage.get_trial(study.study_id, beating.number).state is TrialState.RUNNING
+        assert storage.get_trial(study.study_id, finished.number).state is TrialState.PRUNED
+        changed, _ = storage.read_trials(study.study_id, cursor)
+        assert [t.number for t in changed] == [silent.number]  # heartbeats alone are not changes
+        assert storage.fail_stale_trials(study.study_id, now=100.0) != []  # beating went quiet too

@@ -69,6 +69,8 @@ trials = Table(
     Column("state", String(16), nullable=False),
     Column("version", Integer, nullable=False),
     Column("record", Text, nullable=False),
+    Column("heartbeat", Float),  # last sign of life of the trial's worker (not a trial change)
+    Column("heartbeat_grace", Float),
     UniqueConstraint("study_id", "number", name="apogee_trials_study_number"),
     Index("apogee_trials_study_version", "study_id", "version"),
     Index("apogee_trials_study_state", "study_id", "state", "number"),

@@ -18,7 +18,7 @@ from apogee._util.errors import (
     TrialNotFoundError,
 )
 from apogee.history import JSON, StudySpec, TrialRecord, TrialState
-from apogee.storage.base import Storage, StudyRecord, StudySummary
+from apogee.storage.base import Storage, StudyRecord, StudySummary, stale_reason
 from apogee.storage.sql._engine import open_engine, run_transaction
 from apogee.storage.sql._schema import SCHEMA_VERSION, prepare, studies, trials
 
@@ -268,6 +268,42 @@ class SQLStorage(Storage):
                 datetime_complete=now,
             ),
         )
+
+    def record_heartbeat(self, study_id: int, number: int, now: float, grace: float) -> None:
+        def work(connection: Connection) -> None:
+            connection.execute(
+                update(trials)
+                .where(
+                    trials.c.study_id == study_id,
+                    trials.c.number == number,
+                    trials.c.state == TrialState.RUNNING.value,
+                )
+                .values(heartbeat=now, heartbeat_grace=grace)
+            )
+
+        run_transaction(self._engine, work)
+
+    def fail_stale_trials(self, study_id: int, now: float) -> list[TrialRecord]:
+        def work(connection: Connection) -> list[TrialRecord]:
+            _lock_study(connection, study_id)
+            query = select(trials.c.record, trials.c.heartbeat).where(
+                trials.c.study_id == study_id,
+                trials.c.state == TrialState.RUNNING.value,
+                trials.c.heartbeat.is_not(None),
+                trials.c.heartbeat + trials.c.heartbeat_grace < now,
+            )
+            failed = []
+            for stored, beat in connection.execute(query).all():
+                record = TrialRecord.from_json(json.loads(stored))
+                stale = record.evolve(
+                    state=TrialState.FAILED,
+                    fail_reason=stale_reason(now - beat),
+                    datetime_complete=now,
+                )
+                failed.append(_write(connection, study_id, stale))
+            return failed
+
+        return run_transaction(self._engine, work)
 
     def get_trial(self, study_id: int, number: int) -> TrialRecord:
         return run_transaction(
