@@ -1,10 +1,11 @@
-"""Ask+tell overhead per trial of an in-memory study: apogee against Optuna, same run.
+"""Ask+tell overhead per trial: apogee against Optuna, same run, in memory or on SQLite files.
 
 Both use uniform random sampling on a 5-parameter mixed space and a trivial objective, so
 what is timed is the library's own bookkeeping. Time per trial is measured over the last 100
 trials of a study grown to n trials (so it shows how overhead grows with n); medians over
 repeats, and the ratio Optuna / apogee.
-Usage: python benchmarks/core_overhead.py --sizes 100 1000 10000 --repeats 3
+Usage: python benchmarks/core_overhead.py --sizes 100 1000 10000 --repeats 3 [--storage sqlite]
+With `--storage sqlite` each run uses a fresh SQLite file for each library (Optuna's RDBStorage).
 """
 
 from __future__ import annotations
@@ -12,14 +13,23 @@ from __future__ import annotations
 import argparse
 import platform
 import statistics
+import tempfile
 import time
+from pathlib import Path
 
 import apogee as ap
 
 WINDOW = 100
 
 
-def apogee_per_trial(n: int, seed: int) -> float:
+def sqlite_url(kind: str, library: str) -> str | None:
+    """A fresh SQLite file URL for `library`, or None in memory."""
+    if kind == "memory":
+        return None
+    return f"sqlite:///{Path(tempfile.mkdtemp()) / f'{library}.db'}"
+
+
+def apogee_per_trial(n: int, seed: int, storage: str = "memory") -> float:
     space = ap.Space(
         {
             "x": ap.Float(-5, 5),
@@ -29,7 +39,13 @@ def apogee_per_trial(n: int, seed: int) -> float:
             "width": ap.Int(8, 512, log=True),
         }
     )
-    study = ap.create_study("overhead", space=space, optimizer="random", seed=seed)
+    study = ap.create_study(
+        "overhead",
+        space=space,
+        optimizer="random",
+        seed=seed,
+        storage=sqlite_url(storage, "apogee"),
+    )
     start = 0.0
     for i in range(n):
         if i == n - WINDOW:
@@ -39,11 +55,13 @@ def apogee_per_trial(n: int, seed: int) -> float:
     return (time.perf_counter() - start) / WINDOW
 
 
-def optuna_per_trial(n: int, seed: int) -> float:
+def optuna_per_trial(n: int, seed: int, storage: str = "memory") -> float:
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=seed))
+    study = optuna.create_study(
+        sampler=optuna.samplers.RandomSampler(seed=seed), storage=sqlite_url(storage, "optuna")
+    )
     distributions = {
         "x": optuna.distributions.FloatDistribution(-5, 5),
         "lr": optuna.distributions.FloatDistribution(1e-5, 1e-1, log=True),
@@ -64,33 +82,44 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--out", default="benchmarks/results/core_overhead.md")
+    parser.add_argument("--storage", choices=["memory", "sqlite"], default="memory")
+    parser.add_argument(
+        "--out", default=None, help="default: benchmarks/results/<storage>_overhead.md"
+    )
     args = parser.parse_args()
     import optuna
 
     rows = []
     for n in args.sizes:
-        ours = statistics.median(apogee_per_trial(n, seed) for seed in range(args.repeats))
-        theirs = statistics.median(optuna_per_trial(n, seed) for seed in range(args.repeats))
+        ours = statistics.median(
+            apogee_per_trial(n, seed, args.storage) for seed in range(args.repeats)
+        )
+        theirs = statistics.median(
+            optuna_per_trial(n, seed, args.storage) for seed in range(args.repeats)
+        )
         rows.append(f"| {n:,} | {ours * 1e3:.3f} | {theirs * 1e3:.3f} | {theirs / ours:.1f} |")
         print(rows[-1], flush=True)
     lines = [
-        "# Ask+tell overhead per trial, in memory",
+        f"# Ask+tell overhead per trial, {'in memory' if args.storage == 'memory' else 'on SQLite files'}",
         "",
         "Random sampling on a 5-parameter mixed space, trivial objective; milliseconds per trial over the",
         f"last {WINDOW} trials of a study grown to n trials; medians over {args.repeats} repeats; Optuna",
-        f"{optuna.__version__} with its in-memory storage and RandomSampler, in the same run.",
-        "SQLite and PostgreSQL overheads belong to the storage issue (`benchmarks/results/storage.md`).",
+        f"{optuna.__version__} with its {'in-memory' if args.storage == 'memory' else 'RDB (SQLite)'} storage "
+        "and RandomSampler, in the same run.",
         "",
         f"Command: `python benchmarks/core_overhead.py --sizes {' '.join(map(str, args.sizes))} "
-        f"--repeats {args.repeats}`",
+        f"--repeats {args.repeats} --storage {args.storage}`",
         f"Machine: {platform.machine()}, Python {platform.python_version()}, 2 shared cores.",
         "",
         "| trials n | apogee ms/trial | Optuna ms/trial | Optuna / apogee |",
         "|---|---|---|---|",
         *rows,
     ]
-    with open(args.out, "w") as handle:
+    out = (
+        args.out
+        or f"benchmarks/results/{'core' if args.storage == 'memory' else 'storage'}_overhead.md"
+    )
+    with open(out, "w") as handle:
         handle.write("\n".join(lines) + "\n")
 
 

@@ -24,6 +24,7 @@ T = TypeVar("T")
 CONNECT_TIMEOUT_S = 5
 SQLITE_BUSY_TIMEOUT_S = 60
 RETRIES = 8
+READ_ONLY = "apogee_read_only"  # execution option: a transaction that only reads
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -38,7 +39,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def open_engine(url: str) -> Engine:
@@ -72,15 +74,20 @@ def _is_lock_error(error: DBAPIError) -> bool:
     )
 
 
-def run_transaction(engine: Engine, work: Callable[[Connection], T]) -> T:
+def run_transaction(
+    engine: Engine, work: Callable[[Connection], T], *, read_only: bool = False
+) -> T:
     """Run `work` in one transaction; retry with jittered backoff when the database is locked.
 
     `work` must be safe to run again from scratch (it is, since a failed transaction rolls back).
+    A `read_only` transaction does not take SQLite's write lock, so it never waits for writers.
     """
     for attempt in range(RETRIES):
         try:
-            with engine.begin() as connection:
-                return work(connection)
+            with engine.connect() as connection:
+                connection = connection.execution_options(**{READ_ONLY: read_only})
+                with connection.begin():
+                    return work(connection)
         except OperationalError as error:
             if not _is_lock_error(error) or attempt == RETRIES - 1:
                 raise StorageError(f"The database failed: {error.orig}") from error

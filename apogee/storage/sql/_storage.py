@@ -100,7 +100,7 @@ class SQLStorage(Storage):
                 connection.execute(select(studies).where(studies.c.name == name)).mappings().first()
             )
 
-        row = run_transaction(self._engine, work)
+        row = run_transaction(self._engine, work, read_only=True)
         if row is None:
             raise StudyNotFoundError(f"No study named '{name}' in this storage.")
         return StudyRecord(
@@ -130,7 +130,9 @@ class SQLStorage(Storage):
             .group_by(studies.c.study_id)
             .order_by(studies.c.study_id)
         )
-        rows = run_transaction(self._engine, lambda connection: connection.execute(query).all())
+        rows = run_transaction(
+            self._engine, lambda connection: connection.execute(query).all(), read_only=True
+        )
         return [
             StudySummary(
                 name,
@@ -170,7 +172,7 @@ class SQLStorage(Storage):
                 select(studies.c.attrs).where(studies.c.study_id == study_id)
             ).scalar()
 
-        stored = run_transaction(self._engine, work)
+        stored = run_transaction(self._engine, work, read_only=True)
         if stored is None:
             raise StudyNotFoundError(f"No study with id {study_id} in this storage (deleted?).")
         attrs: dict[str, JSON] = json.loads(stored)
@@ -196,14 +198,20 @@ class SQLStorage(Storage):
         return run_transaction(self._engine, work)
 
     def claim_waiting_trial(self, study_id: int, now: float) -> TrialRecord | None:
+        query = (
+            select(trials.c.record)
+            .where(trials.c.study_id == study_id, trials.c.state == TrialState.WAITING.value)
+            .order_by(trials.c.number)
+            .limit(1)
+        )
+        if (
+            run_transaction(self._engine, lambda c: c.execute(query).first(), read_only=True)
+            is None
+        ):
+            return None  # the common case: nothing waits, and no write lock was taken
+
         def work(connection: Connection) -> TrialRecord | None:
             _lock_study(connection, study_id)
-            query = (
-                select(trials.c.record)
-                .where(trials.c.study_id == study_id, trials.c.state == TrialState.WAITING.value)
-                .order_by(trials.c.number)
-                .limit(1)
-            )
             stored = connection.execute(query).scalar()
             if stored is None:
                 return None
@@ -284,30 +292,45 @@ class SQLStorage(Storage):
         run_transaction(self._engine, work)
 
     def fail_stale_trials(self, study_id: int, now: float) -> list[TrialRecord]:
+        stale = (
+            trials.c.study_id == study_id,
+            trials.c.state == TrialState.RUNNING.value,
+            trials.c.heartbeat.is_not(None),
+            trials.c.heartbeat + trials.c.heartbeat_grace < now,
+        )
+
+        def any_stale(connection: Connection) -> bool:
+            return (
+                connection.execute(select(trials.c.number).where(*stale).limit(1)).first()
+                is not None
+            )
+
+        if not run_transaction(
+            self._engine, any_stale, read_only=True
+        ):  # the common case: no lock taken
+            return []
+
         def work(connection: Connection) -> list[TrialRecord]:
             _lock_study(connection, study_id)
-            query = select(trials.c.record, trials.c.heartbeat).where(
-                trials.c.study_id == study_id,
-                trials.c.state == TrialState.RUNNING.value,
-                trials.c.heartbeat.is_not(None),
-                trials.c.heartbeat + trials.c.heartbeat_grace < now,
-            )
+            query = select(trials.c.record, trials.c.heartbeat).where(*stale)
             failed = []
             for stored, beat in connection.execute(query).all():
                 record = TrialRecord.from_json(json.loads(stored))
-                stale = record.evolve(
+                lost = record.evolve(
                     state=TrialState.FAILED,
                     fail_reason=stale_reason(now - beat),
                     datetime_complete=now,
                 )
-                failed.append(_write(connection, study_id, stale))
+                failed.append(_write(connection, study_id, lost))
             return failed
 
         return run_transaction(self._engine, work)
 
     def get_trial(self, study_id: int, number: int) -> TrialRecord:
         return run_transaction(
-            self._engine, lambda connection: _read_trial(connection, study_id, number)
+            self._engine,
+            lambda connection: _read_trial(connection, study_id, number),
+            read_only=True,
         )
 
     def read_trials(self, study_id: int, cursor: int = 0) -> tuple[Sequence[TrialRecord], int]:
@@ -329,7 +352,7 @@ class SQLStorage(Storage):
             ]
             return changed, int(counter)
 
-        return run_transaction(self._engine, work)
+        return run_transaction(self._engine, work, read_only=True)
 
     def _update(
         self,
@@ -364,16 +387,14 @@ def _lock_study(connection: Connection, study_id: int) -> RowMapping:
 
 
 def _bump(connection: Connection, study_id: int, **changes: int) -> int:
-    """Advance the study's change counter (and set `changes`); returns the new stamp."""
-    counter = connection.execute(
-        select(studies.c.change_counter).where(studies.c.study_id == study_id)
-    ).scalar_one()
-    connection.execute(
+    """Advance the study's change counter (and set `changes`) in one statement; the new stamp."""
+    statement = (
         update(studies)
         .where(studies.c.study_id == study_id)
-        .values(change_counter=counter + 1, **changes)
+        .values(change_counter=studies.c.change_counter + 1, **changes)
+        .returning(studies.c.change_counter)
     )
-    return int(counter) + 1
+    return int(connection.execute(statement).scalar_one())
 
 
 def _read_trial(connection: Connection, study_id: int, number: int) -> TrialRecord:
