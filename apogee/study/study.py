@@ -14,6 +14,7 @@ from apogee.optimizers import Engine
 from apogee.space import Space
 from apogee.storage import Storage, StudyRecord
 from apogee.study._optimize import run_optimization
+from apogee.study._parallel import run_in_processes
 from apogee.study._tell import Outcome, describe_exception, outcome_of
 from apogee.study.trial import Trial
 
@@ -321,6 +322,7 @@ class Study:
         callbacks: Sequence[Callable[[Study, Trial], None]] | None = None,
         progress: bool = True,
         heartbeat_interval: float | None = 30.0,
+        n_workers: int = 1,
     ) -> None:
         """Ask, evaluate `objective(params)` and tell, until `n_trials`, `timeout` or `stop()`.
 
@@ -329,7 +331,19 @@ class Study:
         study goes on. The progress bar shows only when `progress` and stderr is a terminal.
         While a trial runs, a heartbeat is stored every `heartbeat_interval` seconds (None: off);
         if this process dies, another worker's next `ask` fails the trial after four intervals.
+        With `n_workers > 1`, that many local processes share the trials (the storage must be a
+        URL such as `sqlite:///apogee.db`, and the objective picklable).
         """
+        if n_workers != 1:
+            run_in_processes(
+                self,
+                objective,
+                n_trials=n_trials,
+                n_workers=n_workers,
+                timeout=timeout,
+                heartbeat_interval=heartbeat_interval,
+            )
+            return
         run_optimization(
             self,
             objective,
