@@ -23,10 +23,24 @@ WINDOW = 100
 
 
 def sqlite_url(kind: str, library: str) -> str | None:
-    """A fresh SQLite file URL for `library`, or None in memory."""
+    """A fresh storage for `library`: None in memory, a new SQLite file, or a new PostgreSQL database.
+
+    For PostgreSQL, `kind` is the server URL ending with '/' (`postgresql+psycopg://user@host:port/`).
+    """
     if kind == "memory":
         return None
-    return f"sqlite:///{Path(tempfile.mkdtemp()) / f'{library}.db'}"
+    if kind == "sqlite":
+        return f"sqlite:///{Path(tempfile.mkdtemp()) / f'{library}.db'}"
+    import uuid
+
+    import psycopg
+
+    name = f"{library}_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(
+        kind.replace("postgresql+psycopg", "postgresql") + "postgres", autocommit=True
+    ) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return kind + name
 
 
 def apogee_per_trial(n: int, seed: int, storage: str = "memory") -> float:
@@ -82,13 +96,21 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--storage", choices=["memory", "sqlite"], default="memory")
+    parser.add_argument(
+        "--storage", default="memory", help="memory, sqlite, or a PostgreSQL server URL ending in /"
+    )
     parser.add_argument(
         "--out", default=None, help="default: benchmarks/results/<storage>_overhead.md"
     )
     args = parser.parse_args()
     import optuna
 
+    kind = args.storage if args.storage in ("memory", "sqlite") else "postgres"
+    where = {
+        "memory": "in memory",
+        "sqlite": "on SQLite files",
+        "postgres": "on PostgreSQL (local server)",
+    }[kind]
     rows = []
     for n in args.sizes:
         ours = statistics.median(
@@ -100,25 +122,23 @@ def main() -> None:
         rows.append(f"| {n:,} | {ours * 1e3:.3f} | {theirs * 1e3:.3f} | {theirs / ours:.1f} |")
         print(rows[-1], flush=True)
     lines = [
-        f"# Ask+tell overhead per trial, {'in memory' if args.storage == 'memory' else 'on SQLite files'}",
+        f"# Ask+tell overhead per trial, {where}",
         "",
         "Random sampling on a 5-parameter mixed space, trivial objective; milliseconds per trial over the",
         f"last {WINDOW} trials of a study grown to n trials; medians over {args.repeats} repeats; Optuna",
-        f"{optuna.__version__} with its {'in-memory' if args.storage == 'memory' else 'RDB (SQLite)'} storage "
-        "and RandomSampler, in the same run.",
+        f"{optuna.__version__} with its {'in-memory' if args.storage == 'memory' else 'RDB'} storage "
+        "and RandomSampler, in the same run, each library on its own fresh file or database.",
         "",
         f"Command: `python benchmarks/core_overhead.py --sizes {' '.join(map(str, args.sizes))} "
-        f"--repeats {args.repeats} --storage {args.storage}`",
+        f"--repeats {args.repeats} --storage {'POSTGRES_URL' if kind == 'postgres' else args.storage}`",
         f"Machine: {platform.machine()}, Python {platform.python_version()}, 2 shared cores.",
         "",
         "| trials n | apogee ms/trial | Optuna ms/trial | Optuna / apogee |",
         "|---|---|---|---|",
         *rows,
     ]
-    out = (
-        args.out
-        or f"benchmarks/results/{'core' if args.storage == 'memory' else 'storage'}_overhead.md"
-    )
+    names = {"memory": "core", "sqlite": "storage", "postgres": "postgres"}
+    out = args.out or f"benchmarks/results/{names[kind]}_overhead.md"
     with open(out, "w") as handle:
         handle.write("\n".join(lines) + "\n")
 

@@ -19,6 +19,8 @@ from apogee.study._tell import Outcome, describe_exception, outcome_of
 from apogee.study.trial import Trial
 
 _logger = get_logger(__name__)
+# How often `ask` looks for trials of dead workers; their grace is 4 heartbeat intervals anyway.
+STALE_CHECK_PERIOD_S = 0.5
 
 
 class Study:
@@ -42,6 +44,7 @@ class Study:
         self._last_number = -1
         self._cursor = 0
         self._stop_requested = False
+        self._stale_checked = -float("inf")
         # When True, a trial failed for a lost worker is enqueued again with the same params.
         self.requeue_stale_trials = False
 
@@ -193,7 +196,9 @@ class Study:
                 f"The 'n' parameter of ask_batch must be an int >= 1. Got {n!r}."
             )
         now = time.time()
-        self._fail_stale_trials(now)
+        if now - self._stale_checked >= STALE_CHECK_PERIOD_S:
+            self._stale_checked = now
+            self._fail_stale_trials(now)
         trials: list[Trial] = []
         while len(trials) < n and (claimed := self.storage.claim_waiting_trial(self.study_id, now)):
             trials.append(Trial(self, claimed))
@@ -251,11 +256,6 @@ class Study:
         `InvalidValueError` and leave the trial running, so the call can be corrected.
         """
         number = trial.number if isinstance(trial, Trial) else trial
-        record = self.storage.get_trial(self.study_id, number)
-        if record.state.is_finished:
-            raise TrialFinishedError(
-                f"Trial {number} of study '{self.name}' is already {record.state.value}; a trial is told once."
-            )
         if state is not None and state not in (TrialState.PRUNED, TrialState.FAILED):
             raise InvalidValueError(
                 f"The 'state' parameter of tell must be PRUNED or FAILED. Got {state!r}."
@@ -264,7 +264,12 @@ class Study:
             result = Outcome(state, fail_reason=None if outcome is None else str(outcome))
         else:
             result = outcome_of(self.spec, outcome)
-        finished = self._finish(number, result)
+        try:  # the storage checks atomically that the trial exists and is still running
+            finished = self._finish(number, result)
+        except TrialFinishedError as error:
+            raise TrialFinishedError(
+                f"Trial {number} of study '{self.name}' is already finished; a trial is told once ({error})"
+            ) from None
         if isinstance(trial, Trial):
             trial._refresh(finished)
         return trial if isinstance(trial, Trial) else Trial(self, finished)
