@@ -181,9 +181,8 @@ class SQLStorage(Storage):
     # Trials ------------------------------------------------------------------------------
     def create_trial(self, study_id: int, template: TrialRecord) -> TrialRecord:
         def work(connection: Connection) -> TrialRecord:
-            study = _lock_study(connection, study_id)
-            record = template.evolve(number=study["n_trials"])
-            version = _bump(connection, study_id, n_trials=study["n_trials"] + 1)
+            version, n_trials = _bump(connection, study_id, new_trial=True)
+            record = template.evolve(number=n_trials - 1)
             connection.execute(
                 insert(trials).values(
                     study_id=study_id,
@@ -211,14 +210,13 @@ class SQLStorage(Storage):
             return None  # the common case: nothing waits, and no write lock was taken
 
         def work(connection: Connection) -> TrialRecord | None:
-            _lock_study(connection, study_id)
+            version, _ = _bump(connection, study_id)
             stored = connection.execute(query).scalar()
             if stored is None:
                 return None
             record = TrialRecord.from_json(json.loads(stored))
-            return _write(
-                connection, study_id, record.evolve(state=TrialState.RUNNING, datetime_start=now)
-            )
+            running = record.evolve(state=TrialState.RUNNING, datetime_start=now)
+            return _write(connection, study_id, running, version)
 
         return run_transaction(self._engine, work)
 
@@ -311,7 +309,7 @@ class SQLStorage(Storage):
             return []
 
         def work(connection: Connection) -> list[TrialRecord]:
-            _lock_study(connection, study_id)
+            version, _ = _bump(connection, study_id)
             query = select(trials.c.record, trials.c.heartbeat).where(*stale)
             failed = []
             for stored, beat in connection.execute(query).all():
@@ -321,7 +319,7 @@ class SQLStorage(Storage):
                     fail_reason=stale_reason(now - beat),
                     datetime_complete=now,
                 )
-                failed.append(_write(connection, study_id, lost))
+                failed.append(_write(connection, study_id, lost, version))
             return failed
 
         return run_transaction(self._engine, work)
@@ -363,13 +361,15 @@ class SQLStorage(Storage):
         running_only: bool = True,
     ) -> TrialRecord:
         def work(connection: Connection) -> TrialRecord:
-            _lock_study(connection, study_id)
+            version, _ = _bump(
+                connection, study_id
+            )  # locks the study row first: stamps stay ordered
             record = _read_trial(connection, study_id, number)
             if running_only and record.state is not TrialState.RUNNING:
                 raise TrialFinishedError(
                     f"Trial {number} is {record.state.value}, not RUNNING; it cannot be changed."
                 )
-            return _write(connection, study_id, change(record))
+            return _write(connection, study_id, change(record), version)
 
         return run_transaction(self._engine, work)
 
@@ -386,15 +386,29 @@ def _lock_study(connection: Connection, study_id: int) -> RowMapping:
     return row
 
 
-def _bump(connection: Connection, study_id: int, **changes: int) -> int:
-    """Advance the study's change counter (and set `changes`) in one statement; the new stamp."""
+def _bump(connection: Connection, study_id: int, *, new_trial: bool = False) -> tuple[int, int]:
+    """Advance the study's change counter (and its trial count for a new trial) in one statement.
+
+    Every writing transaction starts here. The UPDATE locks the study's row until the commit
+    (SQLite holds its write lock anyway), so stamps are committed in the order they are handed
+    out, and a reader that saw stamp `v` has seen every change stamped `v` or lower.
+
+    Returns:
+        The new change stamp and the study's trial count.
+    """
+    values: dict[str, Any] = {"change_counter": studies.c.change_counter + 1}
+    if new_trial:
+        values["n_trials"] = studies.c.n_trials + 1
     statement = (
         update(studies)
         .where(studies.c.study_id == study_id)
-        .values(change_counter=studies.c.change_counter + 1, **changes)
-        .returning(studies.c.change_counter)
+        .values(**values)
+        .returning(studies.c.change_counter, studies.c.n_trials)
     )
-    return int(connection.execute(statement).scalar_one())
+    row = connection.execute(statement).first()
+    if row is None:
+        raise StudyNotFoundError(f"No study with id {study_id} in this storage (deleted?).")
+    return int(row[0]), int(row[1])
 
 
 def _read_trial(connection: Connection, study_id: int, number: int) -> TrialRecord:
@@ -409,8 +423,8 @@ def _read_trial(connection: Connection, study_id: int, number: int) -> TrialReco
     return TrialRecord.from_json(json.loads(stored))
 
 
-def _write(connection: Connection, study_id: int, record: TrialRecord) -> TrialRecord:
-    version = _bump(connection, study_id)
+def _write(connection: Connection, study_id: int, record: TrialRecord, version: int) -> TrialRecord:
+    """Store `record` over its row, stamped `version` (from `_bump` in the same transaction)."""
     connection.execute(
         update(trials)
         .where(trials.c.study_id == study_id, trials.c.number == record.number)
