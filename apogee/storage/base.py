@@ -13,7 +13,7 @@ so a study's per-trial overhead does not grow with the number of trials.
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,6 +100,20 @@ class Storage(abc.ABC):
         """Atomically move the oldest WAITING trial to RUNNING (started at `now`), or None."""
 
     @abc.abstractmethod
+    def update_trial(
+        self,
+        study_id: int,
+        number: int,
+        change: Callable[[TrialRecord], TrialRecord],
+        *,
+        running_only: bool = True,
+    ) -> TrialRecord:
+        """Atomically replace trial `number` by `change(trial)` and stamp it as changed.
+
+        Raises `TrialNotFoundError` for an unknown number, and `TrialFinishedError` when
+        `running_only` and the trial is not RUNNING (then nothing changes).
+        """
+
     def set_trial_params(
         self,
         study_id: int,
@@ -108,20 +122,35 @@ class Storage(abc.ABC):
         system_attrs: Mapping[str, JSON],
     ) -> TrialRecord:
         """Fill in the parameters of a RUNNING trial and merge `system_attrs`."""
+        return self.update_trial(
+            study_id,
+            number,
+            lambda r: r.evolve(
+                params=dict(params), system_attrs={**r.system_attrs, **system_attrs}
+            ),
+        )
 
-    @abc.abstractmethod
     def set_trial_user_attrs(
         self, study_id: int, number: int, attrs: Mapping[str, JSON]
     ) -> TrialRecord:
         """Merge `attrs` into a trial's user attributes (allowed in any state)."""
+        return self.update_trial(
+            study_id,
+            number,
+            lambda r: r.evolve(user_attrs={**r.user_attrs, **attrs}),
+            running_only=False,
+        )
 
-    @abc.abstractmethod
     def report_intermediate(
         self, study_id: int, number: int, step: int, value: float
     ) -> TrialRecord:
         """Record an intermediate value of a RUNNING trial at `step`."""
+        return self.update_trial(
+            study_id,
+            number,
+            lambda r: r.evolve(intermediate={**r.intermediate, step: float(value)}),
+        )
 
-    @abc.abstractmethod
     def finish_trial(
         self,
         study_id: int,
@@ -133,6 +162,16 @@ class Storage(abc.ABC):
         now: float,
     ) -> TrialRecord:
         """Finish a RUNNING trial; raise `TrialFinishedError` if it is already finished."""
+        return self.update_trial(
+            study_id,
+            number,
+            lambda r: r.evolve(
+                state=state,
+                values=None if values is None else dict(values),
+                fail_reason=fail_reason,
+                datetime_complete=now,
+            ),
+        )
 
     @abc.abstractmethod
     def get_trial(self, study_id: int, number: int) -> TrialRecord:

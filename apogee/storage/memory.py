@@ -8,7 +8,6 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from apogee._util.errors import (
     DuplicatedStudyError,
@@ -130,61 +129,6 @@ class InMemoryStorage(Storage):
                     )
             return None
 
-    def set_trial_params(
-        self,
-        study_id: int,
-        number: int,
-        params: Mapping[str, Any],
-        system_attrs: Mapping[str, JSON],
-    ) -> TrialRecord:
-        return self._update(
-            study_id,
-            number,
-            lambda r: r.evolve(
-                params=dict(params), system_attrs={**r.system_attrs, **system_attrs}
-            ),
-        )
-
-    def set_trial_user_attrs(
-        self, study_id: int, number: int, attrs: Mapping[str, JSON]
-    ) -> TrialRecord:
-        return self._update(
-            study_id,
-            number,
-            lambda r: r.evolve(user_attrs={**r.user_attrs, **attrs}),
-            running_only=False,
-        )
-
-    def report_intermediate(
-        self, study_id: int, number: int, step: int, value: float
-    ) -> TrialRecord:
-        return self._update(
-            study_id,
-            number,
-            lambda r: r.evolve(intermediate={**r.intermediate, step: float(value)}),
-        )
-
-    def finish_trial(
-        self,
-        study_id: int,
-        number: int,
-        state: TrialState,
-        *,
-        values: Mapping[str, float] | None,
-        fail_reason: str | None,
-        now: float,
-    ) -> TrialRecord:
-        return self._update(
-            study_id,
-            number,
-            lambda r: r.evolve(
-                state=state,
-                values=None if values is None else dict(values),
-                fail_reason=fail_reason,
-                datetime_complete=now,
-            ),
-        )
-
     def record_heartbeat(self, study_id: int, number: int, now: float, grace: float) -> None:
         with self._lock:
             data = self._study(study_id)
@@ -240,7 +184,7 @@ class InMemoryStorage(Storage):
         data.changes.append(record.number)
         return record
 
-    def _update(
+    def update_trial(
         self,
         study_id: int,
         number: int,

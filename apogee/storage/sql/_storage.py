@@ -220,61 +220,6 @@ class SQLStorage(Storage):
 
         return run_transaction(self._engine, work)
 
-    def set_trial_params(
-        self,
-        study_id: int,
-        number: int,
-        params: Mapping[str, Any],
-        system_attrs: Mapping[str, JSON],
-    ) -> TrialRecord:
-        return self._update(
-            study_id,
-            number,
-            lambda r: r.evolve(
-                params=dict(params), system_attrs={**r.system_attrs, **system_attrs}
-            ),
-        )
-
-    def set_trial_user_attrs(
-        self, study_id: int, number: int, attrs: Mapping[str, JSON]
-    ) -> TrialRecord:
-        return self._update(
-            study_id,
-            number,
-            lambda r: r.evolve(user_attrs={**r.user_attrs, **attrs}),
-            running_only=False,
-        )
-
-    def report_intermediate(
-        self, study_id: int, number: int, step: int, value: float
-    ) -> TrialRecord:
-        return self._update(
-            study_id,
-            number,
-            lambda r: r.evolve(intermediate={**r.intermediate, step: float(value)}),
-        )
-
-    def finish_trial(
-        self,
-        study_id: int,
-        number: int,
-        state: TrialState,
-        *,
-        values: Mapping[str, float] | None,
-        fail_reason: str | None,
-        now: float,
-    ) -> TrialRecord:
-        return self._update(
-            study_id,
-            number,
-            lambda r: r.evolve(
-                state=state,
-                values=None if values is None else dict(values),
-                fail_reason=fail_reason,
-                datetime_complete=now,
-            ),
-        )
-
     def record_heartbeat(self, study_id: int, number: int, now: float, grace: float) -> None:
         def work(connection: Connection) -> None:
             connection.execute(
@@ -352,7 +297,7 @@ class SQLStorage(Storage):
 
         return run_transaction(self._engine, work, read_only=True)
 
-    def _update(
+    def update_trial(
         self,
         study_id: int,
         number: int,
@@ -361,9 +306,8 @@ class SQLStorage(Storage):
         running_only: bool = True,
     ) -> TrialRecord:
         def work(connection: Connection) -> TrialRecord:
-            version, _ = _bump(
-                connection, study_id
-            )  # locks the study row first: stamps stay ordered
+            # Stamping first locks the study row, so stamps are committed in order.
+            version, _ = _bump(connection, study_id)
             record = _read_trial(connection, study_id, number)
             if running_only and record.state is not TrialState.RUNNING:
                 raise TrialFinishedError(
