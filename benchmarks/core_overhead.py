@@ -100,7 +100,9 @@ def main() -> None:
         "--storage", default="memory", help="memory, sqlite, or a PostgreSQL server URL ending in /"
     )
     parser.add_argument(
-        "--out", default=None, help="default: benchmarks/results/<storage>_overhead.md"
+        "--out",
+        default=None,
+        help="default: benchmarks/results/core_overhead.md, storage.md or storage_postgres.md",
     )
     args = parser.parse_args()
     import optuna
@@ -137,8 +139,8 @@ def main() -> None:
         "|---|---|---|---|",
         *rows,
     ]
-    names = {"memory": "core", "sqlite": "storage", "postgres": "postgres"}
-    out = args.out or f"benchmarks/results/{names[kind]}_overhead.md"
+    names = {"memory": "core_overhead", "sqlite": "storage", "postgres": "storage_postgres"}
+    out = args.out or f"benchmarks/results/{names[kind]}.md"
     with open(out, "w") as handle:
         handle.write("\n".join(lines) + "\n")
 
