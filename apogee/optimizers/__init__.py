@@ -6,6 +6,7 @@ Users pass an engine by name (`optimizer="sobol"`) or as an object with options
 
 from apogee.optimizers.auto import Auto, choose_engine
 from apogee.optimizers.base import Engine, Proposal, Suggestion
+from apogee.optimizers.gp import GP
 from apogee.optimizers.nsga2 import NSGA2
 from apogee.optimizers.random import Random
 from apogee.optimizers.registry import ENGINES, engine_from_options, make_engine
@@ -13,6 +14,7 @@ from apogee.optimizers.sobol import Sobol
 
 __all__ = [
     "ENGINES",
+    "GP",
     "NSGA2",
     "Auto",
     "Engine",

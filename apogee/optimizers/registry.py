@@ -10,6 +10,7 @@ from apogee._util.errors import UnsupportedError
 from apogee._util.validation import reject_unknown_keys
 from apogee.optimizers.auto import Auto
 from apogee.optimizers.base import Engine
+from apogee.optimizers.gp import GP
 from apogee.optimizers.nsga2 import NSGA2
 from apogee.optimizers.random import Random
 from apogee.optimizers.sobol import Sobol
@@ -17,6 +18,7 @@ from apogee.optimizers.sobol import Sobol
 # One engine per line, so engines added concurrently never touch the same line.
 _ENGINE_TYPES: tuple[type[Engine], ...] = (
     Auto,
+    GP,
     NSGA2,
     Random,
     Sobol,
