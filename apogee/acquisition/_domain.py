@@ -81,9 +81,7 @@ class Domain:
     @classmethod
     def box(cls, dim: int) -> Domain:
         """The continuous unit cube `[0, 1]^dim`."""
-        return cls(
-            dim, tuple(range(dim)), (), (), (np.empty(0),) * dim, (None,) * dim, ((),) * dim
-        )
+        return cls(dim, tuple(range(dim)), (), (), (np.empty(0),) * dim, (None,) * dim, ((),) * dim)
 
     def snap(self, X: np.ndarray) -> np.ndarray:
         """Latent `b x d` points with discrete columns on valid values, all inside `[0, 1]`."""

@@ -41,7 +41,9 @@ def thompson_sample(
     options = options or OptimizeOptions()
     anchors = np.empty((0, domain.dim)) if anchors is None else anchors
     candidates = domain.canonical(raw_candidates(domain, rng, anchors, options))
-    keep = [i for i in range(len(candidates)) if exclude is None or not contains(exclude, candidates[i])]
+    keep = [
+        i for i in range(len(candidates)) if exclude is None or not contains(exclude, candidates[i])
+    ]
     if keep:
         candidates = candidates[keep]
     with torch.no_grad():

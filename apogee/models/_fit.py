@@ -81,7 +81,12 @@ class _Objective:
 
 
 def negative_log_posterior(
-    inputs: InputSpec, X: torch.Tensor, y: torch.Tensor, hyper: Hyperparameters, *, noise_floor: float
+    inputs: InputSpec,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    hyper: Hyperparameters,
+    *,
+    noise_floor: float,
 ) -> float:
     """The fit's loss at `hyper` (for tests and for choosing a starting point)."""
     theta = torch.tensor(hyper.to_vector(noise_floor=noise_floor), dtype=torch.float64)
@@ -141,4 +146,8 @@ def fit_map(
 
 
 def _bounds(dim: int) -> list[tuple[float, float]]:
-    return [_LOG_LS_BOUNDS] * dim + [_LOG_OUTPUTSCALE_BOUNDS, _LOG_EXCESS_NOISE_BOUNDS, _MEAN_BOUNDS]
+    return [_LOG_LS_BOUNDS] * dim + [
+        _LOG_OUTPUTSCALE_BOUNDS,
+        _LOG_EXCESS_NOISE_BOUNDS,
+        _MEAN_BOUNDS,
+    ]

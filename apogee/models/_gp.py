@@ -138,7 +138,9 @@ class ExactGP:
         new._inv_ls, new._outputscale = self._inv_ls, self._outputscale
         F_new = self.inputs.embed(X_new)
         B = torch.linalg.solve_triangular(self._L, self._cov(self._F, F_new), upper=False)
-        K22 = self._cov(F_new, F_new) + self.hyper.noise * torch.eye(len(y_new), dtype=torch.float64)
+        K22 = self._cov(F_new, F_new) + self.hyper.noise * torch.eye(
+            len(y_new), dtype=torch.float64
+        )
         C = robust_cholesky(K22 - B.T @ B)
         top = torch.cat((self._L, torch.zeros(self.n, len(y_new), dtype=torch.float64)), 1)
         new._L = torch.cat((top, torch.cat((B.T, C), 1)), 0)

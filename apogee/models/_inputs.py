@@ -120,6 +120,7 @@ class InputSpec:
             k, conditional = self.n_categories[j], self.conditional[j]
             parts.append(self._one_hot(safe[..., j], inactive[..., j], k, conditional))
         return torch.cat(parts, dim=-1) if parts else X[..., :0]
+
     @staticmethod
     def _one_hot(
         safe: torch.Tensor, inactive: torch.Tensor, k: int, conditional: bool

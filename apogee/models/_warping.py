@@ -28,9 +28,7 @@ def yeo_johnson(y: np.ndarray, lam: float) -> np.ndarray:
     yp, yn = y[positive], y[~positive]
     out[positive] = np.log1p(yp) if abs(lam) < 1e-12 else np.expm1(lam * np.log1p(yp)) / lam
     out[~positive] = (
-        -np.log1p(-yn)
-        if abs(lam - 2) < 1e-12
-        else -np.expm1((2 - lam) * np.log1p(-yn)) / (2 - lam)
+        -np.log1p(-yn) if abs(lam - 2) < 1e-12 else -np.expm1((2 - lam) * np.log1p(-yn)) / (2 - lam)
     )
     return out
 
