@@ -38,7 +38,12 @@ def _running(storage: SQLStorage, study: StudyRecord) -> TrialRecord:
 
 def _finish(storage: SQLStorage, study: StudyRecord, number: int) -> TrialRecord:
     return storage.finish_trial(
-        study.study_id, number, TrialState.COMPLETE, values={"value": 1.0}, fail_reason=None, now=2.0
+        study.study_id,
+        number,
+        TrialState.COMPLETE,
+        values={"value": 1.0},
+        fail_reason=None,
+        now=2.0,
     )
 
 
