@@ -1,0 +1,141 @@
+"""Problem names: `get(name)` parses one, `names(tag)` lists the canonical default set.
+
+Each family is a regular expression over the name and a builder of its match. Any
+single-objective name may end in `-noise<sd>`, which adds Gaussian noise of that standard
+deviation to the objective (`bbob-f8-d5-i1-noise0.1`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from apogee.problems import _bbob, _classic
+from apogee.problems._problem import KNOWN_TAGS, Problem
+
+
+@dataclass(frozen=True)
+class Family:
+    """Problems whose names match `grammar` (shown in errors) through the regex `pattern`."""
+
+    grammar: str
+    pattern: str
+    build: Callable[[re.Match[str]], Problem]
+    defaults: tuple[str, ...]
+
+
+def _int(match: re.Match[str], group: str) -> int:
+    return int(match.group(group))
+
+
+def _scalable(family: str, build: Callable[[int], Problem]) -> Family:
+    """A family `NAME-d{D}` in any dimension, listed in d = 2, 5 and 10."""
+    return Family(
+        f"{family}-d{{D>=2}}",
+        rf"{family}-d(?P<d>\d+)",
+        lambda m: build(_int(m, "d")),
+        tuple(f"{family}-d{d}" for d in (2, 5, 10)),
+    )
+
+
+FAMILIES: tuple[Family, ...] = (
+    Family(
+        "bbob-f{1..24}-d{D>=2}-i{I>=1}",
+        r"bbob-f(?P<f>\d+)-d(?P<d>\d+)-i(?P<i>\d+)",
+        lambda m: _bbob.bbob(_int(m, "f"), _int(m, "d"), _int(m, "i")),
+        tuple(f"bbob-f{f}-d{d}-i1" for d in (2, 5, 10, 40) for f in _bbob.BBOB_FUNCTIONS),
+    ),
+    Family("branin", r"branin", lambda m: _classic.branin(), ("branin",)),
+    Family(
+        "hartmann{3|6}",
+        r"hartmann(?P<d>3|6)",
+        lambda m: _classic.hartmann(_int(m, "d")),
+        ("hartmann3", "hartmann6"),
+    ),
+    *(
+        _scalable(family, build)
+        for family, build in (
+            ("ackley", _classic.ackley),
+            ("levy", _classic.levy),
+            ("rosenbrock", _classic.rosenbrock),
+            ("styblinski-tang", _classic.styblinski_tang),
+            ("michalewicz", _classic.michalewicz),
+        )
+    ),
+)
+
+NOISE_SUFFIX = re.compile(r"(?P<base>.+)-noise(?P<sd>\d+(\.\d+)?(e-?\d+)?)")
+NOISY_DEFAULTS = ("bbob-f8-d5-i1-noise0.1", "bbob-f15-d5-i1-noise1", "branin-noise1")
+
+
+def get(name: str) -> Problem:
+    """The problem called `name`; see `docs/problems.md` for the grammar of each family.
+
+    Example:
+        >>> from apogee import problems
+        >>> problems.get("ackley-d10").space.dim
+        10
+
+    Raises:
+        TypeError: `name` is not a string.
+        ValueError: no family matches `name` (the message lists the families).
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"A problem name must be a str. Got {name!r} instead.")
+    return _get(name)
+
+
+@lru_cache(maxsize=256)
+def _get(name: str) -> Problem:
+    noisy = NOISE_SUFFIX.fullmatch(name)
+    if noisy is not None:
+        return with_noise(_get(noisy.group("base")), float(noisy.group("sd")))
+    for family in FAMILIES:
+        match = re.fullmatch(family.pattern, name)
+        if match is not None:
+            return family.build(match)
+    grammars = ", ".join(family.grammar for family in FAMILIES)
+    raise ValueError(
+        f"Unknown problem {name!r}. Known families: {grammars}; any single-objective name may "
+        "end in -noise<sd> (e.g. bbob-f8-d5-i1-noise0.1)."
+    )
+
+
+def with_noise(problem: Problem, noise_sd: float) -> Problem:
+    """`problem` with additive Gaussian noise of standard deviation `noise_sd` on its objective."""
+    if problem.n_objectives != 1 or problem.noise_sd > 0:
+        raise ValueError(
+            f"Noise can be added to a noise-free single-objective problem only; "
+            f"{problem.name!r} has {problem.n_objectives} objectives and noise_sd={problem.noise_sd}."
+        )
+    if not noise_sd > 0:
+        raise ValueError(f"The noise sd of {problem.name!r} must be > 0. Got {noise_sd!r} instead.")
+    return dataclasses.replace(
+        problem,
+        name=f"{problem.name}-noise{noise_sd:g}",
+        noise_sd=noise_sd,
+        tags=problem.tags | {"noisy"},
+    )
+
+
+def names(tag: str | None = None) -> list[str]:
+    """The canonical default problems, optionally only those carrying `tag`.
+
+    Parametric families list a documented default set (docs/problems.md); `get` accepts any
+    member of a family, not only these.
+    """
+    if tag is not None and tag not in KNOWN_TAGS:
+        raise ValueError(
+            f"The 'tag' parameter of names must be one of {sorted(KNOWN_TAGS)}. Got {tag!r} instead."
+        )
+    listed = [name for family in FAMILIES for name in family.defaults] + list(NOISY_DEFAULTS)
+    if tag is None:
+        return listed
+    return [name for name in listed if tag in _tags_of(name)]
+
+
+def _tags_of(name: str) -> frozenset[str]:
+    return _get(name).tags
