@@ -12,9 +12,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 import numpy as np
-from scipy import optimize
 
 from apogee._util.validation import check_int
 from apogee.problems._problem import Problem, as_params, box_space, vector_function
@@ -57,12 +57,14 @@ STYBLINSKI_TANG_F = -39.16616570377142
 MICHALEWICZ_M = 10
 
 
-def branin_value(x: np.ndarray, *, b: float = BRANIN_B) -> float:
-    """Branin-Hoo on `[-5, 10] x [0, 15]`; `b` is lowered by the augmented (fidelity) variant."""
-    x1, x2 = float(x[0]), float(x[1])
-    return (
-        (x2 - b * x1**2 + BRANIN_C * x1 - BRANIN_R) ** 2 + 10 * (1 - BRANIN_T) * math.cos(x1) + 10
-    )
+def branin_value(x: np.ndarray, *, b: float = BRANIN_B) -> Any:
+    """Branin-Hoo on `[-5, 10] x [0, 15]`; `b` is lowered by the augmented (fidelity) variant.
+
+    `x[0]` and `x[1]` may be numbers or equal-shaped arrays (then the result is an array).
+    """
+    x1, x2 = x[0], x[1]
+    quadratic = (x2 - b * x1**2 + BRANIN_C * x1 - BRANIN_R) ** 2
+    return quadratic + 10 * (1 - BRANIN_T) * np.cos(x1) + 10
 
 
 def hartmann_value(x: np.ndarray, a: np.ndarray, p: np.ndarray, alpha: np.ndarray) -> float:
@@ -109,6 +111,8 @@ def michalewicz_coordinate_minimum(index: int) -> float:
     A grid fine enough to separate the term's wells (their width shrinks like `1 / index`)
     brackets the best one; bounded Brent refines it to machine precision.
     """
+    from scipy import optimize
+
     grid = np.linspace(0.0, math.pi, 20_000 * index + 1)
     values = michalewicz_terms(grid, np.full_like(grid, index))
     best = int(np.argmin(values))
@@ -124,6 +128,8 @@ def michalewicz_coordinate_minimum(index: int) -> float:
 
 def _refine(function: Callable[[np.ndarray], float], start: tuple[float, ...]) -> np.ndarray:
     """Polish a published minimizer in `[0, 1]^d` with L-BFGS-B."""
+    from scipy import optimize
+
     result = optimize.minimize(
         function,
         np.array(start),

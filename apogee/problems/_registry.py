@@ -13,7 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from apogee.problems import _bbob, _classic
+from apogee.problems import (
+    _bbob,
+    _categorical,
+    _classic,
+    _engineering,
+    _hpo,
+    _moo,
+    _multifidelity,
+)
 from apogee.problems._problem import KNOWN_TAGS, Problem
 
 
@@ -41,6 +49,11 @@ def _scalable(family: str, build: Callable[[int], Problem]) -> Family:
     )
 
 
+def _single(name: str, build: Callable[[], Problem]) -> Family:
+    """A family of one problem, named `name`."""
+    return Family(name, re.escape(name), lambda m: build(), (name,))
+
+
 FAMILIES: tuple[Family, ...] = (
     Family(
         "bbob-f{1..24}-d{D>=2}-i{I>=1}",
@@ -48,7 +61,6 @@ FAMILIES: tuple[Family, ...] = (
         lambda m: _bbob.bbob(_int(m, "f"), _int(m, "d"), _int(m, "i")),
         tuple(f"bbob-f{f}-d{d}-i1" for d in (2, 5, 10, 40) for f in _bbob.BBOB_FUNCTIONS),
     ),
-    Family("branin", r"branin", lambda m: _classic.branin(), ("branin",)),
     Family(
         "hartmann{3|6}",
         r"hartmann(?P<d>3|6)",
@@ -64,6 +76,41 @@ FAMILIES: tuple[Family, ...] = (
             ("styblinski-tang", _classic.styblinski_tang),
             ("michalewicz", _classic.michalewicz),
         )
+    ),
+    Family(
+        "zdt{1|2|3}-d{D>=2}",
+        r"zdt(?P<v>[123])-d(?P<d>\d+)",
+        lambda m: _moo.zdt(_int(m, "v"), _int(m, "d")),
+        ("zdt1-d6", "zdt2-d6", "zdt3-d6", "zdt1-d30"),
+    ),
+    Family(
+        "dtlz2-m{M>=2}-d{D>=M}",
+        r"dtlz2-m(?P<m>\d+)-d(?P<d>\d+)",
+        lambda m: _moo.dtlz2(_int(m, "m"), _int(m, "d")),
+        ("dtlz2-m2-d6", "dtlz2-m3-d6"),
+    ),
+    *(
+        _single(name, build)
+        for name, build in (
+            ("branin", _classic.branin),
+            ("branin-currin", _moo.branin_currin),
+            ("pressure-vessel", _engineering.pressure_vessel),
+            ("welded-beam", _engineering.welded_beam),
+            ("tension-compression-spring", _engineering.tension_compression_spring),
+            ("speed-reducer", _engineering.speed_reducer),
+            ("constrained-branin", _engineering.constrained_branin),
+            ("augmented-branin", _multifidelity.augmented_branin),
+            ("augmented-hartmann6", _multifidelity.augmented_hartmann),
+            ("hpo-gb-breast-cancer", _hpo.gradient_boosting_breast_cancer),
+            ("hpo-svm-digits", _hpo.svm_digits),
+            ("hpo-mlp-wine", _hpo.mlp_wine),
+        )
+    ),
+    Family(
+        "categorical-v{V>=2}-c{C>=2}",
+        r"categorical-v(?P<v>\d+)-c(?P<c>\d+)",
+        lambda m: _categorical.categorical_chain(_int(m, "v"), _int(m, "c")),
+        ("categorical-v12-c10",),
     ),
 )
 
