@@ -4,7 +4,7 @@ Each problem is the cross-validated loss of one model, deterministic given the p
 folds are a `StratifiedKFold(3, shuffle=True, random_state=0)` and the model's own
 `random_state` is fixed. The spaces mix log-floats, floats, integers, categoricals and
 conditional parameters. Optimal values are unknown (None). scikit-learn is imported when a
-problem is built, so `import apogee.problems` does not need it.
+problem is evaluated, so building or listing them does not need it.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ FOLD_SEED = 0
 MODEL_SEED = 0
 
 
-def _sklearn() -> None:
+def _require_sklearn() -> None:
     try:
         import sklearn  # noqa: F401
     except ImportError as error:
@@ -64,13 +64,18 @@ def _cross_validated(model: Any, dataset: str, scoring: str) -> float:
 def _hpo_problem(
     name: str, space: Space, function: Callable[[Mapping[str, Any]], Values]
 ) -> Problem:
-    _sklearn()
+    """A tuning problem; scikit-learn is needed (and checked) when it is evaluated."""
+
+    def evaluate(params: Mapping[str, Any]) -> Values:
+        _require_sklearn()
+        return function(params)
+
     return Problem(
         name=name,
         space=space,
         objectives={"loss": "minimize"},
         tags=frozenset({"hpo", "conditional"} if space.has_conditions else {"hpo"}),
-        function=function,
+        function=evaluate,
     )
 
 

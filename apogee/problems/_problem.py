@@ -91,6 +91,9 @@ class Problem:
         object.__setattr__(self, "constraints", tuple(self.constraints))
         object.__setattr__(self, "tags", frozenset(self.tags))
 
+    def __hash__(self) -> int:
+        return hash(self.name)
+
     @property
     def n_objectives(self) -> int:
         return len(self.objectives)

@@ -27,12 +27,17 @@ from apogee.problems._problem import KNOWN_TAGS, Problem
 
 @dataclass(frozen=True)
 class Family:
-    """Problems whose names match `grammar` (shown in errors) through the regex `pattern`."""
+    """Problems whose names match `grammar` (shown in errors) through the regex `pattern`.
+
+    `tags` are the tags every member carries, so `names(tag)` filters without building
+    problems (and without the optional packages some families need).
+    """
 
     grammar: str
     pattern: str
     build: Callable[[re.Match[str]], Problem]
     defaults: tuple[str, ...]
+    tags: frozenset[str]
 
 
 def _int(match: re.Match[str], group: str) -> int:
@@ -40,18 +45,19 @@ def _int(match: re.Match[str], group: str) -> int:
 
 
 def _scalable(family: str, build: Callable[[int], Problem]) -> Family:
-    """A family `NAME-d{D}` in any dimension, listed in d = 2, 5 and 10."""
+    """A classic family `NAME-d{D}` in any dimension, listed in d = 2, 5 and 10."""
     return Family(
         f"{family}-d{{D>=2}}",
         rf"{family}-d(?P<d>\d+)",
         lambda m: build(_int(m, "d")),
         tuple(f"{family}-d{d}" for d in (2, 5, 10)),
+        frozenset({"classic"}),
     )
 
 
-def _single(name: str, build: Callable[[], Problem]) -> Family:
+def _single(name: str, build: Callable[[], Problem], *tags: str) -> Family:
     """A family of one problem, named `name`."""
-    return Family(name, re.escape(name), lambda m: build(), (name,))
+    return Family(name, re.escape(name), lambda m: build(), (name,), frozenset(tags))
 
 
 FAMILIES: tuple[Family, ...] = (
@@ -60,58 +66,53 @@ FAMILIES: tuple[Family, ...] = (
         r"bbob-f(?P<f>\d+)-d(?P<d>\d+)-i(?P<i>\d+)",
         lambda m: _bbob.bbob(_int(m, "f"), _int(m, "d"), _int(m, "i")),
         tuple(f"bbob-f{f}-d{d}-i1" for d in (2, 5, 10, 40) for f in _bbob.BBOB_FUNCTIONS),
+        frozenset({"bbob"}),
     ),
+    _single("branin", _classic.branin, "classic"),
     Family(
         "hartmann{3|6}",
         r"hartmann(?P<d>3|6)",
         lambda m: _classic.hartmann(_int(m, "d")),
         ("hartmann3", "hartmann6"),
+        frozenset({"classic"}),
     ),
-    *(
-        _scalable(family, build)
-        for family, build in (
-            ("ackley", _classic.ackley),
-            ("levy", _classic.levy),
-            ("rosenbrock", _classic.rosenbrock),
-            ("styblinski-tang", _classic.styblinski_tang),
-            ("michalewicz", _classic.michalewicz),
-        )
-    ),
+    _scalable("ackley", _classic.ackley),
+    _scalable("levy", _classic.levy),
+    _scalable("rosenbrock", _classic.rosenbrock),
+    _scalable("styblinski-tang", _classic.styblinski_tang),
+    _scalable("michalewicz", _classic.michalewicz),
     Family(
         "zdt{1|2|3}-d{D>=2}",
         r"zdt(?P<v>[123])-d(?P<d>\d+)",
         lambda m: _moo.zdt(_int(m, "v"), _int(m, "d")),
-        ("zdt1-d6", "zdt2-d6", "zdt3-d6", "zdt1-d30"),
+        ("zdt1-d6", "zdt2-d6", "zdt3-d6"),
+        frozenset({"moo"}),
     ),
     Family(
         "dtlz2-m{M>=2}-d{D>=M}",
         r"dtlz2-m(?P<m>\d+)-d(?P<d>\d+)",
         lambda m: _moo.dtlz2(_int(m, "m"), _int(m, "d")),
-        ("dtlz2-m2-d6", "dtlz2-m3-d6"),
+        ("dtlz2-m3-d6",),
+        frozenset({"moo"}),
     ),
-    *(
-        _single(name, build)
-        for name, build in (
-            ("branin", _classic.branin),
-            ("branin-currin", _moo.branin_currin),
-            ("pressure-vessel", _engineering.pressure_vessel),
-            ("welded-beam", _engineering.welded_beam),
-            ("tension-compression-spring", _engineering.tension_compression_spring),
-            ("speed-reducer", _engineering.speed_reducer),
-            ("constrained-branin", _engineering.constrained_branin),
-            ("augmented-branin", _multifidelity.augmented_branin),
-            ("augmented-hartmann6", _multifidelity.augmented_hartmann),
-            ("hpo-gb-breast-cancer", _hpo.gradient_boosting_breast_cancer),
-            ("hpo-svm-digits", _hpo.svm_digits),
-            ("hpo-mlp-wine", _hpo.mlp_wine),
-        )
-    ),
+    _single("branin-currin", _moo.branin_currin, "moo"),
+    _single("pressure-vessel", _engineering.pressure_vessel, "constrained"),
+    _single("welded-beam", _engineering.welded_beam, "constrained"),
+    _single("tension-compression-spring", _engineering.tension_compression_spring, "constrained"),
+    _single("speed-reducer", _engineering.speed_reducer, "constrained"),
+    _single("constrained-branin", _engineering.constrained_branin, "constrained"),
+    _single("augmented-branin", _multifidelity.augmented_branin, "multifidelity"),
+    _single("augmented-hartmann6", _multifidelity.augmented_hartmann, "multifidelity"),
     Family(
         "categorical-v{V>=2}-c{C>=2}",
         r"categorical-v(?P<v>\d+)-c(?P<c>\d+)",
         lambda m: _categorical.categorical_chain(_int(m, "v"), _int(m, "c")),
         ("categorical-v12-c10",),
+        frozenset({"categorical"}),
     ),
+    _single("hpo-gb-breast-cancer", _hpo.gradient_boosting_breast_cancer, "hpo", "conditional"),
+    _single("hpo-svm-digits", _hpo.svm_digits, "hpo", "conditional"),
+    _single("hpo-mlp-wine", _hpo.mlp_wine, "hpo", "conditional"),
 )
 
 NOISE_SUFFIX = re.compile(r"(?P<base>.+)-noise(?P<sd>\d+(\.\d+)?(e-?\d+)?)")
@@ -172,17 +173,20 @@ def names(tag: str | None = None) -> list[str]:
     """The canonical default problems, optionally only those carrying `tag`.
 
     Parametric families list a documented default set (docs/problems.md); `get` accepts any
-    member of a family, not only these.
+    member of a family, not only these. Nothing is built, so no optional package is needed.
     """
     if tag is not None and tag not in KNOWN_TAGS:
         raise ValueError(
             f"The 'tag' parameter of names must be one of {sorted(KNOWN_TAGS)}. Got {tag!r} instead."
         )
-    listed = [name for family in FAMILIES for name in family.defaults] + list(NOISY_DEFAULTS)
-    if tag is None:
-        return listed
-    return [name for name in listed if tag in _tags_of(name)]
+    tagged: list[tuple[str, frozenset[str]]] = [
+        (name, family.tags) for family in FAMILIES for name in family.defaults
+    ]
+    tagged += [(name, _family_of(name).tags | {"noisy"}) for name in NOISY_DEFAULTS]
+    return [name for name, tags in tagged if tag is None or tag in tags]
 
 
-def _tags_of(name: str) -> frozenset[str]:
-    return _get(name).tags
+def _family_of(name: str) -> Family:
+    base = NOISE_SUFFIX.fullmatch(name)
+    plain = name if base is None else base.group("base")
+    return next(family for family in FAMILIES if re.fullmatch(family.pattern, plain))

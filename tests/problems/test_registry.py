@@ -95,3 +95,31 @@ def test_minimize_runs_on_a_problem() -> None:
     )
     assert problem.optimal_value is not None
     assert result.value >= problem.optimal_value
+
+
+def test_family_tags_match_the_built_problems() -> None:
+    # names(tag) filters on the families' tags without building; they must agree.
+    for tag in ("bbob", "classic", "hpo", "moo", "constrained", "multifidelity", "noisy"):
+        for name in problems.names(tag):
+            assert tag in problems.get(name).tags, (tag, name)
+    for name in problems.names():
+        built = problems.get(name).tags
+        listed = {tag for tag in built if name in problems.names(tag)}
+        assert listed == set(built), name
+
+
+def test_a_study_optimizes_problem_evaluate_directly() -> None:
+    import apogee as ap
+
+    problem = problems.get("welded-beam")
+    study = ap.create_study(
+        "beam",
+        space=problem.space,
+        objectives=problem.objectives,
+        constraints=problem.constraints,
+        optimizer="random",
+        seed=0,
+    )
+    study.optimize(problem.evaluate, n_trials=5)
+    assert len(study.trials) == 5
+    assert all(trial.state.name == "COMPLETE" for trial in study.trials)
