@@ -3,7 +3,7 @@
 Each sampler runs with Optuna's defaults (TPE with `multivariate=True`, as the issues ask), over an
 in-memory study, asked and told one trial at a time with Optuna's own parameter types; conditional
 parameters are asked define-by-run. Constraints reach the samplers that take them through
-`constraints_func` (values <= 0 feasible, as in apogee).
+`Trial.set_constraint` (Optuna 5; `constraints_func` before), values <= 0 feasible as in apogee.
 """
 
 from __future__ import annotations
@@ -24,6 +24,13 @@ SAMPLERS: dict[str, tuple[str, bool, bool, dict[str, Any]]] = {
     "cmaes": ("CmaEsSampler", False, False, {}),
     "nsga2": ("NSGAIISampler", True, True, {}),
 }
+
+
+def _has_set_constraint() -> bool:
+    """Optuna 5 takes constraints with `Trial.set_constraint`; Optuna 4 by `constraints_func`."""
+    import optuna
+
+    return hasattr(optuna.trial.Trial, "set_constraint")
 
 
 def _constraint_values(frozen_trial: Any) -> list[float]:
@@ -66,7 +73,7 @@ class OptunaSolver(Solver):
 
         class_name, _, _, options = SAMPLERS[self.sampler]
         extra = dict(options)
-        if problem.constraints:
+        if problem.constraints and not _has_set_constraint():
             extra["constraints_func"] = _constraint_values
         return getattr(optuna.samplers, class_name)(seed=seed, **extra)
 
@@ -75,7 +82,7 @@ class OptunaSolver(Solver):
 
         import optuna
 
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        optuna.logging.set_verbosity(optuna.logging.ERROR)
         warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
         study = optuna.create_study(
             directions=[str(d) for d in problem.objectives.values()],  # type: ignore[misc]
@@ -84,6 +91,9 @@ class OptunaSolver(Solver):
         for _ in range(budget):
             trial = study.ask()
             values = evaluate(suggest_optuna(trial, problem.space))
-            if problem.constraints:
-                trial.set_user_attr("constraints", [values[c] for c in problem.constraints])
+            for constraint in problem.constraints:
+                if _has_set_constraint():
+                    trial.set_constraint(constraint, values[constraint])
+                else:
+                    trial.set_user_attr("constraints", [values[c] for c in problem.constraints])
             study.tell(trial, [values[name] for name in problem.objectives])

@@ -64,6 +64,7 @@ def make_plan(
                     budget=g.budget,
                     budget_per_dim=g.budget_per_dim,
                     seeds=g.seeds,
+                    solvers=g.solvers,
                 )
                 for g in grids
             )
@@ -71,9 +72,10 @@ def make_plan(
         if not problem_names or not solvers or budget is None:
             raise ValueError("Without --suite, give --problems, --solvers and --budget.")
         grids, solver_list, limit = (Grid(tuple(problem_names), budget=budget),), solvers, 3600.0
-    resolved = _solvers(solver_list, from_suite=solvers is None, notes=notes)
     jobs: list[Job] = []
     for grid in grids:
+        names = solver_list if solvers is not None or grid.solvers is None else grid.solvers
+        resolved = _solvers(names, from_suite=solvers is None, notes=notes)
         for problem_name in grid.problem_names():
             problem = problems.get(problem_name)
             for solver in resolved:

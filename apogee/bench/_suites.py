@@ -25,6 +25,8 @@ POPULATION_SOLVERS = (
     "nevergrad-ngopt",
     "scipy-de",
 )
+QUICK_POPULATION = ("apogee-nsga2", "apogee-random", "optuna-tpe", "optuna-nsga2", "pymoo-nsga2")
+QUICK_CONSTRAINED = ("apogee-nsga2", "apogee-random", "optuna-tpe", "optuna-gp", "nevergrad-ngopt")
 MOO_SOLVERS = (
     "apogee-gp",
     "apogee-nsga2",
@@ -45,6 +47,7 @@ class Grid:
     budget: int | None = None
     budget_per_dim: int | None = None
     seeds: tuple[int, ...] = (0, 1, 2)
+    solvers: tuple[str, ...] | None = None  # this grid's own solvers instead of the suite's
 
     def __post_init__(self) -> None:
         if (self.budget is None) == (self.budget_per_dim is None):
@@ -74,19 +77,22 @@ def _bbob(functions: Sequence[int], dims: Sequence[int], suffix: str = "") -> tu
 
 
 ALL_BBOB = tuple(range(1, 25))
+MOO_PROBLEMS = ("zdt1-d6", "zdt2-d6", "zdt3-d6", "dtlz2-m3-d6", "branin-currin")
 
 SUITES: dict[str, Suite] = {
     suite.name: suite
     for suite in (
         Suite(
             "quick",
-            "A smoke benchmark before claiming anything: classic, BBOB and noisy problems.",
+            "Before claiming a result: classic, BBOB, noisy, multi-objective and constrained problems.",
             (
                 Grid(
                     ("branin", "hartmann3", "bbob-f8-d5-i1", "branin-noise1"),
                     budget=25,
                     seeds=(0, 1),
                 ),
+                Grid(("zdt1-d6",), budget=40, seeds=(0, 1), solvers=QUICK_POPULATION),
+                Grid(("constrained-branin",), budget=25, seeds=(0, 1), solvers=QUICK_CONSTRAINED),
             ),
             ("apogee-gp", "apogee-random", "optuna-tpe", "optuna-gp", "botorch", "nevergrad-ngopt"),
             timeout_s=600.0,
@@ -99,11 +105,12 @@ SUITES: dict[str, Suite] = {
         ),
         Suite(
             "gp",
-            "Issue 5: BBOB d = 2, 5 (all 24) and d = 10 (8) at 20 d; noisy; d = 40; mixed-space HPO.",
+            "Issue 5: BBOB d = 2, 5 (all 24), d = 10 (8) at 20 d; noisy; 12x10 categorical; d = 40; HPO.",
             (
                 Grid(_bbob(ALL_BBOB, (2, 5)), budget_per_dim=20),
                 Grid(_bbob(BBOB_10D_FUNCTIONS, (10,)), budget_per_dim=20),
                 Grid(tag="noisy", budget=100),
+                Grid(("categorical-v12-c10",), budget=100),
                 Grid(_bbob((1, 8, 10, 15), (40,)), budget=200),
                 Grid(tag="hpo", budget=60),
             ),
@@ -128,7 +135,7 @@ SUITES: dict[str, Suite] = {
         Suite(
             "moo",
             "Issue 7: ZDT1-3 (d = 6), DTLZ2 (3 objectives, d = 6) and Branin-Currin at budget 100.",
-            (Grid(tag="moo", budget=100, seeds=(0, 1, 2, 3, 4)),),
+            (Grid(MOO_PROBLEMS, budget=100, seeds=(0, 1, 2, 3, 4)),),
             MOO_SOLVERS,
         ),
         Suite(
