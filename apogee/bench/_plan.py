@@ -22,7 +22,14 @@ CUSTOM_SUITE = "custom"
 
 @dataclass(frozen=True)
 class Plan:
-    """The jobs to run, the time limit per run, and what was left out and why."""
+    """The jobs to run, the time limit per run, and what was left out and why.
+
+    Example:
+        >>> from apogee.bench import make_plan
+        >>> plan = make_plan(problem_names=["branin"], solvers=["apogee-random"], budget=5)
+        >>> [(job.problem, job.seed) for job in plan.jobs]
+        [('branin', 0), ('branin', 1), ('branin', 2)]
+    """
 
     suite: str
     jobs: tuple[Job, ...]

@@ -34,7 +34,13 @@ POLL_S = 0.05
 
 @dataclass(frozen=True)
 class Job:
-    """One run: `solver` on `problem` with `seed` and `budget` evaluations."""
+    """One run: `solver` on `problem` with `seed` and `budget` evaluations.
+
+    Example:
+        >>> from apogee.bench import Job
+        >>> Job("custom", "branin", "apogee-random", seed=0, budget=10).key
+        ('branin', 'apogee-random', 0, 10)
+    """
 
     suite: str
     problem: str
@@ -49,7 +55,15 @@ class Job:
 
 @dataclass(frozen=True)
 class RunOptions:
-    """How `run_bench` runs jobs: output file, parallel processes and the time limit per run."""
+    """How `run_bench` runs jobs: output file, parallel processes and the time limit per run.
+
+    The output is a plain `.jsonl` file that runs are appended to (compress it when done).
+
+    Example:
+        >>> from apogee.bench import RunOptions
+        >>> RunOptions("runs.jsonl", jobs=2, timeout_s=600).timeout_s
+        600
+    """
 
     out: Path
     jobs: int = 2
@@ -58,6 +72,11 @@ class RunOptions:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "out", Path(self.out))
+        if self.out.suffix == ".gz":
+            raise ValueError(
+                f"The 'out' parameter of RunOptions must be a plain .jsonl file that runs are "
+                f"appended to (compress it when the bench is done). Got {str(self.out)!r} instead."
+            )
         if isinstance(self.jobs, bool) or not isinstance(self.jobs, int) or self.jobs < 1:
             raise ValueError(
                 f"The 'jobs' parameter of RunOptions must be an int in [1, inf). Got {self.jobs!r} instead."
@@ -70,7 +89,13 @@ class RunOptions:
 
 @dataclass(frozen=True)
 class BenchSummary:
-    """How many runs ended in each status, and how many were already in the file."""
+    """How many runs ended in each status, and how many were already in the file.
+
+    Example:
+        >>> from apogee.bench import BenchSummary
+        >>> BenchSummary({"ok": 3}, skipped=1).statuses["ok"]
+        3
+    """
 
     statuses: dict[str, int] = field(default_factory=dict)
     skipped: int = 0

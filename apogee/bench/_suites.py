@@ -40,7 +40,13 @@ MOO_SOLVERS = (
 
 @dataclass(frozen=True)
 class Grid:
-    """Problems (by name, or all default problems with `tag`) run at one budget rule and seeds."""
+    """Problems (by name, or all default problems with `tag`) run at one budget rule and seeds.
+
+    Example:
+        >>> from apogee.bench import Grid
+        >>> Grid(("bbob-f1-d5-i1",), budget_per_dim=20).budget_for(5)
+        100
+    """
 
     problems: tuple[str, ...] = ()
     tag: str | None = None
@@ -63,7 +69,13 @@ class Grid:
 
 @dataclass(frozen=True)
 class Suite:
-    """A named benchmark: its grids, solvers and the time limit of one run."""
+    """A named benchmark: its grids, solvers and the time limit of one run.
+
+    Example:
+        >>> from apogee.bench import get_suite
+        >>> get_suite("quick").grids[0].seeds
+        (0, 1)
+    """
 
     name: str
     description: str

@@ -78,7 +78,14 @@ def run_command(args: argparse.Namespace) -> int:
     options = bench.RunOptions(
         args.out, jobs=args.jobs, timeout_s=plan.timeout_s, progress=not args.no_progress
     )
-    summary = bench.run_bench(plan.jobs, options)
+    try:
+        summary = bench.run_bench(plan.jobs, options)
+    except KeyboardInterrupt:
+        print(
+            f"Interrupted: the finished runs are in {args.out}; the same command resumes.",
+            file=sys.stderr,
+        )
+        return 130
     counts = ", ".join(f"{count} {status}" for status, count in sorted(summary.statuses.items()))
     print(
         f"{len(plan.jobs)} runs in suite '{plan.suite}': {summary.skipped} already in {args.out}"
