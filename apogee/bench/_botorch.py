@@ -37,7 +37,16 @@ class BoTorchSolver(Solver):
         10
     """
 
-    modules: ClassVar[tuple[str, ...]] = ("botorch", "torch")
+    modules: ClassVar[tuple[str, ...]] = (
+        "torch",
+        "scipy.stats",
+        "gpytorch.mlls",
+        "botorch.fit",
+        "botorch.models",
+        "botorch.optim.optimize",
+        "botorch.acquisition.logei",
+        "botorch.acquisition.multi_objective.logei",
+    )
     distributions: ClassVar[tuple[str, ...]] = ("botorch", "gpytorch", "torch")
 
     def uses_torch(self) -> bool:

@@ -100,7 +100,7 @@ class ScipyDESolver(Solver):
         False
     """
 
-    modules: ClassVar[tuple[str, ...]] = ("scipy",)
+    modules: ClassVar[tuple[str, ...]] = ("scipy.optimize",)
     distributions: ClassVar[tuple[str, ...]] = ("scipy",)
 
     @property
@@ -155,7 +155,12 @@ class PymooNSGA2Solver(Solver):
         'NSGA2'
     """
 
-    modules: ClassVar[tuple[str, ...]] = ("pymoo",)
+    modules: ClassVar[tuple[str, ...]] = (
+        "pymoo.algorithms.moo.nsga2",
+        "pymoo.core.evaluator",
+        "pymoo.core.problem",
+        "pymoo.problems.static",
+    )
     distributions: ClassVar[tuple[str, ...]] = ("pymoo",)
 
     @property

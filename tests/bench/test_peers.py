@@ -7,7 +7,6 @@ in the problem's space (the recorder evaluates through `Problem.evaluate`, which
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import io
 import math
 from collections.abc import Mapping
@@ -77,9 +76,10 @@ def _cases() -> list[Any]:
 @pytest.mark.parametrize(("solver_name", "problem_key"), _cases())
 def test_solver_spends_its_budget_on_valid_points(solver_name: str, problem_key: str) -> None:
     solver = bench.get_solver(solver_name)
-    missing = [m for m in solver.modules if importlib.util.find_spec(m) is None]
-    if missing:
-        pytest.skip(f"{solver_name} needs {missing}, not installed")
+    try:
+        solver.check_installed()
+    except bench.PeerNotInstalledError as error:
+        pytest.skip(str(error))
     problem = PROBLEMS[problem_key]
     reason = solver.unsupported_reason(problem)
     if reason is not None:
