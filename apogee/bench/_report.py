@@ -190,6 +190,18 @@ def settings_section(records: Sequence[Record]) -> list[str]:
     return lines
 
 
+def _provenance(records: Sequence[Record]) -> str:
+    """Which suites made the runs, when they were recorded, and their total wall time."""
+    suites = sorted({record["suite"] for record in records})
+    stamps = sorted(record["finished_at"] for record in records)
+    hours = sum(record["wall_s"] for record in records) / 3600
+    named = ", ".join(f"`{suite}`" for suite in suites)
+    return (
+        f"Runs of the suites {named} (`custom`: named problems) recorded from {stamps[0]} to {stamps[-1]} (UTC); "
+        f"{hours:.2f} process-hours of wall time in all."
+    )
+
+
 def write_report(source: Path | str, out: Path | str, *, plots: bool = True) -> Path:
     """Write the Markdown report of the runs in `source` to `out` (plots beside it); returns `out`."""
     from apogee.bench._plots import plot_row
@@ -209,6 +221,8 @@ def write_report(source: Path | str, out: Path | str, *, plots: bool = True) -> 
         "Cells: median [first quartile, third quartile] over seeds; lower is better. "
         f"Ranks per problem by the median, ties within {TIE_DECADES} decade. "
         "† no known optimum: the best value seen in this file stands in for it.",
+        "",
+        _provenance(records),
         "",
     ]
     for (suite, kind), rows in collect_rows(records).items():
