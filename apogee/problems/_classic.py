@@ -113,7 +113,7 @@ def michalewicz_coordinate_minimum(index: int) -> float:
     """
     from scipy import optimize
 
-    grid = np.linspace(0.0, math.pi, 20_000 * index + 1)
+    grid = np.linspace(0.0, math.pi, 2_000 * index + 1)
     values = michalewicz_terms(grid, np.full_like(grid, index))
     best = int(np.argmin(values))
     low, high = grid[max(best - 1, 0)], grid[min(best + 1, len(grid) - 1)]

@@ -115,7 +115,7 @@ FAMILIES: tuple[Family, ...] = (
     _single("hpo-mlp-wine", _hpo.mlp_wine, "hpo", "conditional"),
 )
 
-NOISE_SUFFIX = re.compile(r"(?P<base>.+)-noise(?P<sd>\d+(\.\d+)?(e-?\d+)?)")
+NOISE_SUFFIX = re.compile(r"(?P<base>.+)-noise(?P<sd>\d+(\.\d+)?(e[-+]?\d+)?)")
 NOISY_DEFAULTS = ("bbob-f8-d5-i1-noise0.1", "bbob-f15-d5-i1-noise1", "branin-noise1")
 
 
@@ -163,10 +163,16 @@ def with_noise(problem: Problem, noise_sd: float) -> Problem:
         raise ValueError(f"The noise sd of {problem.name!r} must be > 0. Got {noise_sd!r} instead.")
     return dataclasses.replace(
         problem,
-        name=f"{problem.name}-noise{noise_sd:g}",
+        name=f"{problem.name}-noise{_shortest(noise_sd)}",
         noise_sd=noise_sd,
         tags=problem.tags | {"noisy"},
     )
+
+
+def _shortest(number: float) -> str:
+    """`1`, `0.1`, `2.5e+08`: `:g` where it is exact, else the full repr."""
+    short = f"{number:g}"
+    return short if float(short) == number else repr(float(number))
 
 
 def names(tag: str | None = None) -> list[str]:

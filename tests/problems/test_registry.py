@@ -123,3 +123,22 @@ def test_a_study_optimizes_problem_evaluate_directly() -> None:
     study.optimize(problem.evaluate, n_trials=5)
     assert len(study.trials) == 5
     assert all(trial.state.name == "COMPLETE" for trial in study.trials)
+
+
+@pytest.mark.parametrize("sd", [1e-7, 0.25, 3.0, 2.5e8, 0.123456789])
+def test_noisy_names_round_trip(sd: float) -> None:
+    problem = problems.with_noise(problems.get("levy-d3"), sd)
+    assert problems.get(problem.name).noise_sd == sd
+    with pytest.raises(ValueError, match="> 0"):
+        problems.get("levy-d3-noise0")
+
+
+def test_missing_cocoex_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from apogee.problems import _bbob
+
+    monkeypatch.setitem(sys.modules, "cocoex", None)
+    with pytest.raises(ImportError, match="pip install coco-experiment"):
+        _bbob.bbob(1, 2, 1)
+    assert "bbob-f1-d2-i1" in problems.names("bbob")
