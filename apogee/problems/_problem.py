@@ -47,13 +47,23 @@ class Problem:
     minimizer where it is known. For several objectives, `reference_point` and `max_hypervolume`
     are in the objectives' own units, all minimized.
 
+    The keyword-only fields hold the behaviour: `function` maps checked parameters to the
+    noise-free values by name, `front(n)` draws `n` points of an analytic Pareto front, and
+    `cost_model(params)` prices one evaluation.
+
     Example:
+        >>> import apogee as ap
         >>> from apogee import problems
         >>> branin = problems.get("branin")
         >>> round(branin.evaluate(branin.optimal_params)["value"], 6)
         0.397887
         >>> round(branin.optimal_value, 6)
         0.397887
+        >>> square = problems.Problem("square", ap.Space({"x": ap.Float(-1, 1)}),
+        ...                           {"value": "minimize"}, optimal_value=0.0,
+        ...                           function=lambda p: {"value": p["x"] ** 2})
+        >>> square.evaluate({"x": 0.5})
+        {'value': 0.25}
     """
 
     name: str

@@ -142,3 +142,18 @@ def test_missing_cocoex_names_the_install_command(monkeypatch: pytest.MonkeyPatc
     with pytest.raises(ImportError, match="pip install coco-experiment"):
         _bbob.bbob(1, 2, 1)
     assert "bbob-f1-d2-i1" in problems.names("bbob")
+
+
+def test_a_hand_made_problem_is_checked() -> None:
+    import apogee as ap
+
+    space = ap.Space({"x": ap.Float(-1, 1)})
+    wrong = problems.Problem("wrong", space, {"value": "minimize"}, function=lambda p: {"v": 1.0})
+    with pytest.raises(RuntimeError, match="expected"):
+        wrong.evaluate({"x": 0.0})
+    with pytest.raises(ValueError, match="unknown tags"):
+        problems.Problem("t", space, {"value": "minimize"}, tags=frozenset({"fast"}), function=dict)
+    with pytest.raises(ValueError, match="'minimize' or 'maximize'"):
+        problems.Problem("d", space, {"value": "down"}, function=dict)
+    with pytest.raises(ValueError, match="noise_sd"):
+        problems.Problem("n", space, {"value": "minimize"}, noise_sd=-1.0, function=dict)
