@@ -110,12 +110,17 @@ def _solvers(rows: Sequence[Row]) -> list[str]:
     return sorted({solver for row in rows for solver in row.runs})
 
 
-def score_table(rows: Sequence[Row]) -> list[str]:
-    solvers = _solvers(rows)
-    lines = [
-        "| problem | budget | " + " | ".join(solvers) + " |",
+def _header(second: str, solvers: Sequence[str]) -> list[str]:
+    """A table's first two lines: problem, a right-aligned column `second`, one per solver."""
+    return [
+        f"| problem | {second} | " + " | ".join(solvers) + " |",
         "|---|---:|" + "---|" * len(solvers),
     ]
+
+
+def score_table(rows: Sequence[Row]) -> list[str]:
+    solvers = _solvers(rows)
+    lines = _header("budget", solvers)
     for row in rows:
         cells = [_cell(row.finals(solver)) for solver in solvers]
         lines.append(f"| {row.label} | {row.budget} | " + " | ".join(cells) + " |")
@@ -154,10 +159,7 @@ def summary_table(rows: Sequence[Row]) -> list[str]:
 def constraint_table(rows: Sequence[Row]) -> list[str]:
     """Best feasible value (median), feasible evaluations (mean %) and runs with a feasible point."""
     solvers = _solvers(rows)
-    lines = [
-        "| problem | best known | " + " | ".join(solvers) + " |",
-        "|---|---:|" + "---|" * len(solvers),
-    ]
+    lines = _header("best known", solvers)
     for row in rows:
         cells = []
         for solver in solvers:
