@@ -3,6 +3,7 @@ the median over seeds as a line and the quartiles as a band."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,8 +39,6 @@ def plot_row(row: Row, title: str, path: Path) -> Path:
         table = _padded(curves, row.budget)
         if np.isnan(table).all():
             continue
-        import warnings
-
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns before feasibility
             q1, median, q3 = np.nanquantile(table, [0.25, 0.5, 0.75], axis=0)

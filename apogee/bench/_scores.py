@@ -38,6 +38,7 @@ class RowFacts:
 
 
 def kind_of(facts: Mapping[str, Any]) -> str:
+    """How a problem is scored: `hypervolume`, `constrained` or `regret`."""
     if len(facts["objectives"]) > 1:
         return "hypervolume"
     return "constrained" if facts["constraints"] else "regret"
