@@ -21,6 +21,9 @@ same plus Adam's two state tensors), forward gradient (jvp), SGD and Adam with b
 
 Usage: python benchmarks/nn_memory.py --widths 256 1024 2048 4096 --batch 1024 \
     --sweep-width 1024 --sweep-batches 64 1024 16384 --repeats 3
+
+The committed results (`benchmarks/results/nn_memory.md`, with its exact command) use fewer
+sizes and methods, so that the run fits a shared 2-core machine in under an hour.
 """
 
 from __future__ import annotations
