@@ -163,7 +163,8 @@ class ITD:
             step_size=lr, unroll_steps=self.unroll_steps, truncate=self.truncate
         )
         outer = OuterStep(oracles.xs, kind=self.outer_optimizer, lr=self.outer_lr)
-        return _ITDState(outer=outer, options=options, start=[y.detach() for y in oracles.ys])
+        start = [y.detach().clone() for y in oracles.ys]
+        return _ITDState(outer=outer, options=options, start=start)
 
     def step(self, oracles: Oracles, state: _ITDState, iteration: int) -> None:
         start = oracles.ys if self.warm_start else state.start

@@ -38,6 +38,16 @@ def _residual(product: Product, b: Sequence[Tensor], v: Sequence[Tensor]) -> Ten
     return _axpy(-1.0, product(v), b)
 
 
+def _start(
+    product: Product, b: Sequence[Tensor], initial: Sequence[Tensor] | None
+) -> tuple[Tensors, Tensors]:
+    """The starting point (`initial` or 0) and its residual `b − H v`."""
+    if initial is None:
+        return zeros_like(b), list(b)
+    v = [t.detach().clone() for t in initial]
+    return v, _residual(product, b, v)
+
+
 def conjugate_gradient(
     product: Product,
     b: Sequence[Tensor],
@@ -50,8 +60,7 @@ def conjugate_gradient(
     scale = norm(b)
     if scale == 0.0:
         return zeros_like(b), SolveInfo(0.0, 0)
-    v = zeros_like(b) if initial is None else [t.detach().clone() for t in initial]
-    r = list(b) if initial is None else _residual(product, b, v)
+    v, r = _start(product, b, initial)
     p = [t.clone() for t in r]
     rr = float(dot(r, r))
     iterations = 0
@@ -104,8 +113,7 @@ def fixed_point(
     scale = norm(b)
     if scale == 0.0:
         return zeros_like(b), SolveInfo(0.0, 0)
-    v = zeros_like(b) if initial is None else [t.detach().clone() for t in initial]
-    residual = list(b) if initial is None else _residual(product, b, v)
+    v, residual = _start(product, b, initial)
     for iteration in range(max_iter):
         if norm(residual) <= tol * scale:
             return v, SolveInfo(norm(residual) / scale, iteration)

@@ -69,6 +69,7 @@ class LVHBA:
         ...     outer=lambda x, y: ((x - 0.5) ** 2 + (y - 1.5) ** 2).sum(),
         ...     inner=lambda x, y: ((y - x) ** 2).sum(),
         ...     inner_constraint=lambda x, y: 1.0 - y,
+        ...     project=lambda x, y: (x, y.clamp(min=1.0)),
         ... )
         >>> result = solve(problem, torch.zeros(1), torch.zeros(1), LVHBA(alpha=0.05), steps=3000)
     """
@@ -92,6 +93,13 @@ class LVHBA:
         check_float(self.multiplier_init, "multiplier_init", _OWNER, low=0.0, high=self.bound)
 
     def start(self, oracles: Oracles) -> _LVHBAState:
+        problem = oracles.problem
+        if problem.inner_constraint is not None and problem.project is None:
+            raise ValueError(
+                "LVHBA keeps (x, y) feasible by projection (the paper's set C): give the problem "
+                "a `project` that maps (x, y) into {c(x, y) <= 0}, e.g. a clamp or a hyperplane "
+                "projection; the value-function constraint alone does not enforce feasibility."
+            )
         _project(oracles)
         theta = [y.detach().clone().requires_grad_(True) for y in oracles.ys]
         if oracles.problem.inner_constraint is None:
