@@ -19,6 +19,7 @@ from apogee.bilevel._errors import (
 )
 from apogee.bilevel._hypergrad import METHODS, HypergradientOptions, hypergradient
 from apogee.bilevel._inexact import MAID
+from apogee.bilevel._learn import HyperparameterResult, LearnSettings, learn_hyperparameters
 from apogee.bilevel._lvhba import LVHBA
 from apogee.bilevel._penalty import F2SA
 from apogee.bilevel._problem import BilevelProblem
@@ -37,10 +38,13 @@ __all__ = [
     "BilevelProblem",
     "BilevelResult",
     "HypergradientOptions",
+    "HyperparameterResult",
     "IndependentInnerError",
+    "LearnSettings",
     "LinearSolveError",
     "NonFiniteError",
     "Solver",
     "hypergradient",
+    "learn_hyperparameters",
     "solve",
 ]
