@@ -20,7 +20,7 @@ _OWNER = "MAID"
 @dataclass
 class _MAIDState:
     inner_lr: float
-    step: float
+    step: float | None
     inner_tol: float
     linear_tol: float
     solution: Tensors | None = None
@@ -51,7 +51,8 @@ class MAID:
     iteration counts; a line search on minibatch losses is not meaningful.
 
     Args:
-        initial_step: the initial outer step `α`.
+        initial_step: the initial outer step `α`; `None` makes the first trial step of length
+            1 (`α = 1/‖d‖`), so the scale of the hypergradient does not matter.
         inner_tol: the initial `ε` (on the inner gradient norm).
         linear_tol: the initial `δ` (relative CG residual).
         armijo: the sufficient-decrease constant.
@@ -76,7 +77,7 @@ class MAID:
 
     name: ClassVar[str] = "maid"
     handles_constraints: ClassVar[bool] = False
-    initial_step: float = 1.0
+    initial_step: float | None = None
     inner_tol: float = 1e-2
     linear_tol: float = 1e-2
     armijo: float = 1e-4
@@ -89,12 +90,14 @@ class MAID:
     max_inner_steps: int = 1000
 
     def __post_init__(self) -> None:
-        for name in ("initial_step", "inner_tol", "linear_tol", "accuracy_ratio"):
+        for name in ("inner_tol", "linear_tol", "accuracy_ratio"):
             check_float(getattr(self, name), name, _OWNER, low=0.0, low_open=True)
         for name in ("armijo", "shrink", "tighten"):
             check_float(
                 getattr(self, name), name, _OWNER, low=0.0, high=1.0, low_open=True, high_open=True
             )
+        if self.initial_step is not None:
+            check_float(self.initial_step, "initial_step", _OWNER, low=0.0, low_open=True)
         check_float(self.grow, "grow", _OWNER, low=1.0)
         check_int(self.max_backtracks, "max_backtracks", _OWNER, low=1)
         if self.inner_lr is not None:
@@ -122,6 +125,8 @@ class MAID:
             oracles, xs, ys, "cg", options, state.solution
         )
         size = norm(direction)
+        if state.step is None:
+            state.step = 1.0 / size if size > 0.0 else 1.0
         state.inner_tol = min(state.inner_tol, self.accuracy_ratio * size)
         with torch.no_grad():
             current = float(oracles.outer_value(xs, ys, None))
