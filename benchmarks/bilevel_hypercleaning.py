@@ -164,7 +164,8 @@ def main() -> None:
         )
         print(rows[-1], flush=True)
     lines = [
-        "| training | test accuracy | mean weight clean / flipped | time to 95% of val-loss drop (× one training) | total time (× one training) |",
+        "| training | test accuracy | mean weight clean / flipped "
+        "| time to 95% of val-loss drop (× one training) | total time (× one training) |",
         "|---|---|---|---|---|",
     ]
     lines += [f"| {r[0]} | {r[1]:.3f} | {r[2]} | {r[3]} | {r[4]} |" for r in rows]

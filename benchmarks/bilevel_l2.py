@@ -141,7 +141,8 @@ def main() -> None:
     )
 
     lines = [
-        f"| method ({args.trainings} inner trainings) | validation CE | test CE | test accuracy | wall time / Optuna's | L2 weight(s) |",
+        f"| method ({args.trainings} inner trainings) | validation CE | test CE | test accuracy "
+        "| wall time / Optuna's | L2 weight(s) |",
         "|---|---|---|---|---|---|",
     ]
     lines += [

@@ -70,7 +70,8 @@ def main() -> None:
         child(args.child[0], int(args.child[1]), args.repeats)
         return
     lines = [
-        "| method (20 iterations) | inner dim p | data (MiB, 2 × 16 × p floats) | peak RSS before (MiB) | peak RSS after (MiB) | increase (MiB) | time / one inner gradient |",
+        "| method (20 iterations) | inner dim p | data (MiB, 2 × 16 × p floats) "
+        "| peak RSS before (MiB) | peak RSS after (MiB) | increase (MiB) | time / one inner gradient |",
         "|---|---|---|---|---|---|---|",
     ]
     for method in args.methods:
