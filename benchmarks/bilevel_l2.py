@@ -111,7 +111,7 @@ def main() -> None:
         progress=False,
     )
     gp_time = time.perf_counter() - start
-    gp_l2 = result.best_trial.params["l2"]
+    gp_l2 = float(result.params["l2"])
     best = train(data, torch.tensor(gp_l2, dtype=torch.float64))
     rows.append(
         ("apogee gp, one shared L2", *losses(best, data), gp_time / optuna_time, f"{gp_l2:.3g}")

@@ -103,4 +103,4 @@ class BOREP:
         ]
         size = norm(state.momentum)
         if size > 0.0:
-            descend(xs, [m / size for m in state.momentum], self.outer_lr)
+            descend(xs, [m / size for m in state.momentum], self.outer_lr, "outer")

@@ -41,8 +41,8 @@ class MAID:
        `ε` is capped at `accuracy_ratio · ‖d‖`, so accuracy grows as `x` nears stationarity;
     3. backtracking from the step `α`: accept `x − αd` once
        `f(x − αd, ŷ) <= f(x, y) − armijo · α ‖d‖²` (with `ŷ` re-solved to `ε`), then grow `α` by
-       `grow`; shrink `α` by `shrink` per rejection; after `max_backtracks` rejections keep `x`
-       and shrink `ε` and `δ` by `tighten`.
+       `grow`; shrink `α` by `shrink` per rejection; after `max_backtracks` rejections keep `x`,
+       restore `α` and shrink `ε` and `δ` by `tighten` (the failure is blamed on accuracy).
 
     This is a simplified form: the paper's a-posteriori error bounds (from the inner strong
     convexity and Lipschitz constants) are replaced by the `accuracy_ratio` cap, and the
@@ -130,6 +130,7 @@ class MAID:
         state.inner_tol = min(state.inner_tol, self.accuracy_ratio * size)
         with torch.no_grad():
             current = float(oracles.outer_value(xs, ys, None))
+        first_step = state.step
         for _ in range(self.max_backtracks):
             trial_x = [
                 (x - state.step * d).detach().requires_grad_(True)
@@ -146,6 +147,9 @@ class MAID:
                 state.step *= self.grow
                 return
             state.step *= self.shrink
+        # Every step failed: blame the accuracy, not the step (MAID's rule): retry next
+        # iteration from the same step with tighter tolerances.
+        state.step = first_step
         state.inner_tol *= self.tighten
         state.linear_tol *= self.tighten
 

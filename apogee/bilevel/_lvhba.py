@@ -122,7 +122,7 @@ class LVHBA:
             weight * F + f - (y.detach() - t.detach()) / self.gamma1
             for F, f, y, t in zip(outer[n:], inner[n:], ys, theta, strict=True)
         ]
-        descend(xs, dx, self.alpha)
+        descend(xs, dx, self.alpha, "outer")
         descend(ys, dy, self.alpha)
         _project(oracles)
         if state.multiplier is not None and state.auxiliary is not None:

@@ -187,12 +187,12 @@ def gradient_descent(oracles: Oracles, xs: Tensors, ys: Tensors, *, lr: float, s
         descend(ys, inner_gradient(oracles, xs, ys, oracles.inner_batch()), lr)
 
 
-def descend(variables: Tensors, gradient: Sequence[Tensor], lr: float) -> None:
-    """`v ← v − lr · gradient` in place, checked finite."""
+def descend(variables: Tensors, gradient: Sequence[Tensor], lr: float, what: str = "inner") -> None:
+    """`v ← v − lr · gradient` in place, checked finite (`what` names them in the error)."""
     with torch.no_grad():
         for v, g in zip(variables, gradient, strict=True):
             v.sub_(lr * g)
-            check_finite(v, "the inner variables")
+            check_finite(v, f"the {what} variables")
 
 
 class InnerDerivatives:
@@ -210,10 +210,10 @@ class InnerDerivatives:
     def cross(self, vector: Sequence[Tensor]) -> Tensors:
         """`∇²_xy g · vector` (shaped like `x`); raises if `∇_y g` does not depend on `x`."""
         product = dot(self.gradient, vector)
-        used = product.requires_grad and torch.autograd.grad(
-            product, self.xs, retain_graph=True, allow_unused=True
-        )
-        if not used or all(part is None for part in used):
+        used: tuple[Tensor | None, ...] = (None,)
+        if product.requires_grad:
+            used = torch.autograd.grad(product, self.xs, retain_graph=True, allow_unused=True)
+        if all(part is None for part in used):
             raise IndependentInnerError(
                 "The inner objective's gradient does not depend on the outer variables, so they "
                 "cannot move the inner solution: use the outer variables inside the inner "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import torch
 
@@ -81,6 +83,21 @@ def test_neumann_with_k_terms_equals_fixed_point_with_k_plus_one_iterations() ->
     series, info = neumann(product, b, step=0.7, terms=400, tol=0.0)
     torch.testing.assert_close(series[0], exact, rtol=1e-10, atol=1e-12)
     assert info.residual < 1e-12
+
+
+def test_neumann_identity_holds_for_the_hypergradient() -> None:
+    quadratic = Quadratic.make()
+    x = torch.linspace(-1.0, 1.0, 10, dtype=DTYPE)
+    y = quadratic.inner_solution(x)
+    for terms in (2, 7):
+        options = HypergradientOptions(
+            max_iter=terms, tol=0.0, step_size=0.9, raise_on_failure=False
+        )
+        series = hypergradient(quadratic.problem(), x, y, method="neumann", options=options)
+        options = dataclasses.replace(options, max_iter=terms + 1)
+        iterated = hypergradient(quadratic.problem(), x, y, method="fixed_point", options=options)
+        torch.testing.assert_close(series, iterated, rtol=1e-12, atol=1e-13)
+        assert not torch.allclose(series, quadratic.hypergradient(x), rtol=1e-6)  # truncated
 
 
 def test_structures_round_trip_tuple_dict_and_module() -> None:

@@ -74,3 +74,15 @@ def test_lvhba_projection_must_keep_shapes() -> None:
     )
     with pytest.raises(ValueError, match="changed the outer shapes"):
         solve(problem, torch.zeros(2), torch.zeros(2), LVHBA(), steps=1)
+
+
+@pytest.mark.slow
+def test_lvhba_solves_the_constrained_toy_at_n_100() -> None:
+    # The saddle coupling grows with sqrt(n): stronger proximal damping (γ = 0.2) keeps the
+    # θ-λ steps stable at n = 100, where the defaults (γ = 1) diverge.
+    n = 100
+    start_x, start_y = torch.full((n,), 10.0, dtype=DTYPE), torch.full((2 * n,), 10.0, dtype=DTYPE)
+    solver = LVHBA(alpha=0.01, beta=0.1, eta=0.01, gamma1=0.2, gamma2=0.2)
+    result = solve(_toy(n), start_x, start_y, solver, steps=5000)
+    x_star = -0.3 * torch.ones(n, dtype=DTYPE)
+    assert float((result.outer - x_star).norm() / x_star.norm()) < 0.06
