@@ -20,7 +20,7 @@ from torch import Tensor
 from apogee._util.validation import check_choice, check_float, check_int, invalid
 from apogee.bilevel._aid import AID, ITD
 from apogee.bilevel._common import Solver
-from apogee.bilevel._problem import BilevelProblem
+from apogee.bilevel._problem import BilevelProblem, InnerDerivatives, Oracles, largest_curvature
 from apogee.bilevel._solve import solve
 
 _OWNER = "learn_hyperparameters"
@@ -266,8 +266,6 @@ class _Task:
 
     def _choose_step_size(self, outer: dict[str, Tensor], lr: bool) -> None:
         """The training step `1/L` (or the given one) and the L2 cap `L/2` it stays stable with."""
-        from apogee.bilevel._problem import InnerDerivatives, Oracles, largest_curvature
-
         if self.settings.inner_lr is not None or lr:
             self.inner_lr = self.settings.inner_lr or 0.1
         else:
