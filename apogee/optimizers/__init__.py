@@ -4,6 +4,7 @@ Users pass an engine by name (`optimizer="sobol"`) or as an object with options
 (`optimizer=ap.optimizers.Random()`).
 """
 
+from apogee.optimizers._cmaes import CMAES
 from apogee.optimizers.auto import Auto, choose_engine
 from apogee.optimizers.base import Engine, Proposal, Suggestion
 from apogee.optimizers.gp import GP
@@ -13,6 +14,7 @@ from apogee.optimizers.registry import ENGINES, engine_from_options, make_engine
 from apogee.optimizers.sobol import Sobol
 
 __all__ = [
+    "CMAES",
     "ENGINES",
     "GP",
     "NSGA2",

@@ -8,6 +8,7 @@ from typing import Any
 
 from apogee._util.errors import UnsupportedError
 from apogee._util.validation import reject_unknown_keys
+from apogee.optimizers._cmaes import CMAES
 from apogee.optimizers.auto import Auto
 from apogee.optimizers.base import Engine
 from apogee.optimizers.gp import GP
@@ -18,6 +19,7 @@ from apogee.optimizers.sobol import Sobol
 # One engine per line, so engines added concurrently never touch the same line.
 _ENGINE_TYPES: tuple[type[Engine], ...] = (
     Auto,
+    CMAES,
     GP,
     NSGA2,
     Random,

@@ -1,6 +1,6 @@
 """Every engine in the registry passes `OptimizerContract`."""
 
-from apogee.optimizers import Auto, Engine, Random, Sobol
+from apogee.optimizers import CMAES, Auto, Engine, Random, Sobol
 from apogee.testing import OptimizerContract
 
 
@@ -12,6 +12,11 @@ class TestRandomContract(OptimizerContract):
 class TestSobolContract(OptimizerContract):
     def make_engine(self) -> Engine:
         return Sobol()
+
+
+class TestCMAESContract(OptimizerContract):
+    def make_engine(self) -> Engine:
+        return CMAES()
 
 
 class TestAutoContract(OptimizerContract):
