@@ -5,6 +5,7 @@ Users pass an engine by name (`optimizer="sobol"`) or as an object with options
 """
 
 from apogee.optimizers._cmaes import CMAES
+from apogee.optimizers._de import DE
 from apogee.optimizers.auto import Auto, choose_engine
 from apogee.optimizers.base import Engine, Proposal, Suggestion
 from apogee.optimizers.gp import GP
@@ -15,6 +16,7 @@ from apogee.optimizers.sobol import Sobol
 
 __all__ = [
     "CMAES",
+    "DE",
     "ENGINES",
     "GP",
     "NSGA2",

@@ -21,9 +21,9 @@ import numpy as np
 
 from apogee._util.rng import derive_int, generator
 from apogee._util.validation import check_choice, check_float, check_int
-from apogee.history import History, TrialRecord, TrialState
+from apogee.history import History, TrialRecord
 from apogee.optimizers import _cmaes_variants as variants
-from apogee.optimizers._slots import assign_slots, replay, tag_of
+from apogee.optimizers._slots import Replayed, assign_slots, replay, slot_values, tag_of
 from apogee.optimizers.base import Engine, Proposal, Suggestion
 
 PREFIX = "cmaes"
@@ -99,7 +99,7 @@ class CMAES(Engine):
             suggestions.append(Suggestion(space.decode(unit), attrs))
         return Proposal(tuple(suggestions))
 
-    def rebuild(self, history: History, seed: int) -> Any:
+    def rebuild(self, history: History, seed: int) -> Replayed[_Run]:
         """The replayed state: the current run (`.state`), generation and its trials."""
         layout = variants.Layout.of(history.spec.space)
         start = _warm_start_point(history) if self.warm_start else None
@@ -167,9 +167,7 @@ def _facts(trial: TrialRecord) -> dict[str, Any]:
 
 def _values(history: History, chosen: Sequence[TrialRecord]) -> list[float]:
     """Minimization values; a slot done by failures ranks last (above the worst value)."""
-    complete = [t for t in chosen if t.state is TrialState.COMPLETE]
-    column = iter(history.objective_matrix(complete)[:, 0].tolist())
-    values = [next(column) if t.state is TrialState.COMPLETE else math.nan for t in chosen]
+    values = slot_values(history, chosen, math.nan)
     worst = max((v for v in values if not math.isnan(v)), default=0.0)
     penalty = worst + 1.0 + abs(worst)
     return [penalty if math.isnan(v) else v for v in values]

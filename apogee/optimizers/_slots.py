@@ -99,6 +99,13 @@ def assign_slots(trials: Sequence[TrialRecord], size: int, prefix: str, count: i
     return chosen
 
 
+def slot_values(history: History, chosen: Sequence[TrialRecord], failed: float) -> list[float]:
+    """Minimization values of the representatives; `failed` for slots done by failures."""
+    complete = [t for t in chosen if t.state is TrialState.COMPLETE]
+    column = iter(history.objective_matrix(complete)[:, 0].tolist())
+    return [next(column) if t.state is TrialState.COMPLETE else failed for t in chosen]
+
+
 def fingerprint(trials: Sequence[TrialRecord]) -> int:
     """A hash of the numbers, states and values of `trials` (for the replay cache)."""
     items = tuple(

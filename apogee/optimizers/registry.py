@@ -9,6 +9,7 @@ from typing import Any
 from apogee._util.errors import UnsupportedError
 from apogee._util.validation import reject_unknown_keys
 from apogee.optimizers._cmaes import CMAES
+from apogee.optimizers._de import DE
 from apogee.optimizers.auto import Auto
 from apogee.optimizers.base import Engine
 from apogee.optimizers.gp import GP
@@ -20,6 +21,7 @@ from apogee.optimizers.sobol import Sobol
 _ENGINE_TYPES: tuple[type[Engine], ...] = (
     Auto,
     CMAES,
+    DE,
     GP,
     NSGA2,
     Random,

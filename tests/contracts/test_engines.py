@@ -1,6 +1,6 @@
 """Every engine in the registry passes `OptimizerContract`."""
 
-from apogee.optimizers import CMAES, Auto, Engine, Random, Sobol
+from apogee.optimizers import CMAES, DE, Auto, Engine, Random, Sobol
 from apogee.testing import OptimizerContract
 
 
@@ -17,6 +17,11 @@ class TestSobolContract(OptimizerContract):
 class TestCMAESContract(OptimizerContract):
     def make_engine(self) -> Engine:
         return CMAES()
+
+
+class TestDEContract(OptimizerContract):
+    def make_engine(self) -> Engine:
+        return DE(population_size=4)
 
 
 class TestAutoContract(OptimizerContract):
