@@ -4,6 +4,7 @@ Users pass an engine by name (`optimizer="sobol"`) or as an object with options
 (`optimizer=ap.optimizers.Random()`).
 """
 
+from apogee.optimizers._cbo import CBO
 from apogee.optimizers._cmaes import CMAES
 from apogee.optimizers._de import DE
 from apogee.optimizers.auto import Auto, choose_engine
@@ -15,6 +16,7 @@ from apogee.optimizers.registry import ENGINES, engine_from_options, make_engine
 from apogee.optimizers.sobol import Sobol
 
 __all__ = [
+    "CBO",
     "CMAES",
     "DE",
     "ENGINES",

@@ -8,6 +8,7 @@ from typing import Any
 
 from apogee._util.errors import UnsupportedError
 from apogee._util.validation import reject_unknown_keys
+from apogee.optimizers._cbo import CBO
 from apogee.optimizers._cmaes import CMAES
 from apogee.optimizers._de import DE
 from apogee.optimizers.auto import Auto
@@ -20,6 +21,7 @@ from apogee.optimizers.sobol import Sobol
 # One engine per line, so engines added concurrently never touch the same line.
 _ENGINE_TYPES: tuple[type[Engine], ...] = (
     Auto,
+    CBO,
     CMAES,
     DE,
     GP,

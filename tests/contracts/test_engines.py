@@ -1,6 +1,6 @@
 """Every engine in the registry passes `OptimizerContract`."""
 
-from apogee.optimizers import CMAES, DE, Auto, Engine, Random, Sobol
+from apogee.optimizers import CBO, CMAES, DE, Auto, Engine, Random, Sobol
 from apogee.testing import OptimizerContract
 
 
@@ -22,6 +22,11 @@ class TestCMAESContract(OptimizerContract):
 class TestDEContract(OptimizerContract):
     def make_engine(self) -> Engine:
         return DE(population_size=4)
+
+
+class TestCBOContract(OptimizerContract):
+    def make_engine(self) -> Engine:
+        return CBO(particles=4)
 
 
 class TestAutoContract(OptimizerContract):
