@@ -7,6 +7,7 @@ Users pass an engine by name (`optimizer="sobol"`) or as an object with options
 from apogee.optimizers._cbo import CBO
 from apogee.optimizers._cmaes import CMAES
 from apogee.optimizers._de import DE
+from apogee.optimizers._zo import ZO
 from apogee.optimizers.auto import Auto, choose_engine
 from apogee.optimizers.base import Engine, Proposal, Suggestion
 from apogee.optimizers.gp import GP
@@ -22,6 +23,7 @@ __all__ = [
     "ENGINES",
     "GP",
     "NSGA2",
+    "ZO",
     "Auto",
     "Engine",
     "Proposal",

@@ -23,7 +23,13 @@ from apogee._util.rng import derive_int, generator
 from apogee._util.validation import check_choice, check_float, check_int
 from apogee.history import History, TrialRecord
 from apogee.optimizers import _cmaes_variants as variants
-from apogee.optimizers._slots import Replayed, assign_slots, replay, slot_values, tag_of
+from apogee.optimizers._slots import (
+    Replayed,
+    assign_slots,
+    best_untagged_point,
+    replay,
+    slot_values,
+)
 from apogee.optimizers.base import Engine, Proposal, Suggestion
 
 PREFIX = "cmaes"
@@ -102,7 +108,7 @@ class CMAES(Engine):
     def rebuild(self, history: History, seed: int) -> Replayed[_Run]:
         """The replayed state: the current run (`.state`), generation and its trials."""
         layout = variants.Layout.of(history.spec.space)
-        start = _warm_start_point(history) if self.warm_start else None
+        start = best_untagged_point(history, PREFIX) if self.warm_start else None
         key = (
             json.dumps(self.options(), sort_keys=True),
             seed,
@@ -171,14 +177,3 @@ def _values(history: History, chosen: Sequence[TrialRecord]) -> list[float]:
     worst = max((v for v in values if not math.isnan(v)), default=0.0)
     penalty = worst + 1.0 + abs(worst)
     return [penalty if math.isnan(v) else v for v in values]
-
-
-def _warm_start_point(history: History) -> np.ndarray | None:
-    """The unit point of the best complete trial this engine did not suggest, if any."""
-    others = [t for t in history.feasible() if tag_of(t, f"{PREFIX}:generation") is None]
-    if not others:
-        return None
-    values = history.objective_matrix(others)[:, 0]
-    best = others[int(np.argmin(values))]
-    unit = history.spec.space.encode(best.params)
-    return np.where(np.isnan(unit), 0.5, unit)

@@ -21,6 +21,8 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+import numpy as np
+
 from apogee.history import History, TrialRecord, TrialState
 
 MAX_FAILURES = 3
@@ -104,6 +106,21 @@ def slot_values(history: History, chosen: Sequence[TrialRecord], failed: float) 
     complete = [t for t in chosen if t.state is TrialState.COMPLETE]
     column = iter(history.objective_matrix(complete)[:, 0].tolist())
     return [next(column) if t.state is TrialState.COMPLETE else failed for t in chosen]
+
+
+def best_untagged_point(history: History, prefix: str) -> np.ndarray | None:
+    """The `(d,)` unit point of the best feasible trial not tagged by `prefix` (a warm start).
+
+    Those are enqueued points, or the trials of another engine when `auto` switches engines.
+    Inactive columns become 0.5.
+    """
+    others = [t for t in history.feasible() if tag_of(t, f"{prefix}:generation") is None]
+    if not others or history.spec.space.dim == 0:
+        return None
+    best = others[int(np.argmin(history.objective_matrix(others)[:, 0]))]
+    unit = history.spec.space.encode(best.params)
+    point: np.ndarray = np.where(np.isnan(unit), 0.5, unit)
+    return point
 
 
 def fingerprint(trials: Sequence[TrialRecord]) -> int:

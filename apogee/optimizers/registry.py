@@ -11,6 +11,7 @@ from apogee._util.validation import reject_unknown_keys
 from apogee.optimizers._cbo import CBO
 from apogee.optimizers._cmaes import CMAES
 from apogee.optimizers._de import DE
+from apogee.optimizers._zo import ZO
 from apogee.optimizers.auto import Auto
 from apogee.optimizers.base import Engine
 from apogee.optimizers.gp import GP
@@ -28,6 +29,7 @@ _ENGINE_TYPES: tuple[type[Engine], ...] = (
     NSGA2,
     Random,
     Sobol,
+    ZO,
 )
 ENGINES: Mapping[str, type[Engine]] = {engine.name: engine for engine in _ENGINE_TYPES}
 

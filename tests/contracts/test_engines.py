@@ -1,6 +1,6 @@
 """Every engine in the registry passes `OptimizerContract`."""
 
-from apogee.optimizers import CBO, CMAES, DE, Auto, Engine, Random, Sobol
+from apogee.optimizers import CBO, CMAES, DE, ZO, Auto, Engine, Random, Sobol
 from apogee.testing import OptimizerContract
 
 
@@ -27,6 +27,11 @@ class TestDEContract(OptimizerContract):
 class TestCBOContract(OptimizerContract):
     def make_engine(self) -> Engine:
         return CBO(particles=4)
+
+
+class TestZOContract(OptimizerContract):
+    def make_engine(self) -> Engine:
+        return ZO()
 
 
 class TestAutoContract(OptimizerContract):
