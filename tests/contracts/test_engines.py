@@ -39,6 +39,11 @@ class TestAutoContract(OptimizerContract):
         return Auto()
 
 
+class TestAutoPortfolioContract(OptimizerContract):
+    def make_engine(self) -> Engine:
+        return Auto(portfolio=True, gp_max_dim=0)  # CMA-ES and DE arms; GP has its own contract
+
+
 def test_auto_switches_to_nsga2_for_several_objectives() -> None:
     import apogee as ap
 
