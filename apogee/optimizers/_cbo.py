@@ -132,17 +132,18 @@ class CBO(Engine):
         groups = by_generation(history, PREFIX)
         generation, closed = self._open_generation(history, groups)
         slots = assign_slots(groups.get(generation, []), self.particles, PREFIX, len(numbers))
+        center = None
+        if closed is not None:  # one consensus for the whole batch
+            center = consensus(closed[0], closed[1], self.temperature(generation - 1))
         suggestions = []
         for number, slot in zip(numbers, slots, strict=True):
             rng = generator(seed, number)
-            if closed is None:
+            if closed is None or center is None:
                 position = rng.random(space.dim)
             else:
-                positions, energies = closed
-                center = consensus(positions, energies, self.temperature(generation - 1))
                 xi = rng.standard_normal((1, space.dim))
                 moved = cbo_step(
-                    positions[slot : slot + 1],
+                    closed[0][slot : slot + 1],
                     center,
                     xi,
                     drift=self.drift,

@@ -16,6 +16,7 @@ generations, so it is derived from the history, never trusted over it, and dispo
 from __future__ import annotations
 
 import copy
+import heapq
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -93,11 +94,13 @@ def assign_slots(trials: Sequence[TrialRecord], size: int, prefix: str, count: i
         if trial.state in (TrialState.COMPLETE, TrialState.RUNNING):
             live[slot] += 1
     open_slots = [slot for slot in range(size) if not done[slot]] or list(range(size))
+    queue = [(live[slot], slot) for slot in open_slots]
+    heapq.heapify(queue)
     chosen = []
-    for _ in range(count):
-        slot = min(open_slots, key=lambda s: (live[s], s))
-        live[slot] += 1
+    for _ in range(count):  # the least busy open slot, lowest index first
+        busy, slot = heapq.heappop(queue)
         chosen.append(slot)
+        heapq.heappush(queue, (busy + 1, slot))
     return chosen
 
 

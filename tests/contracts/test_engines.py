@@ -36,7 +36,9 @@ class TestZOContract(OptimizerContract):
 
 class TestAutoContract(OptimizerContract):
     def make_engine(self) -> Engine:
-        return Auto()
+        # GP for the first 5 trials (its Sobol' start-up), then CMA-ES: the switch is exercised
+        # and the GP's model fits, contract-tested in tests/optimizers/test_gp.py, are not redone.
+        return Auto(gp_trials=5)
 
 
 class TestAutoPortfolioContract(OptimizerContract):
