@@ -128,7 +128,8 @@ class CMAES(Engine):
                 run.large_evaluations += run.population_size
             else:
                 run.small_evaluations += run.population_size
-            if self.restart == "none" or not run.optimizer.should_stop():
+            stoppable = self.restart != "none" and layout.has_gaussian
+            if not stoppable or not run.optimizer.should_stop():
                 return run
             return self._restart(run, layout, seed)
 

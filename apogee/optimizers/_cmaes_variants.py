@@ -52,6 +52,11 @@ class Layout:
         return len(self.continuous) + len(self.discrete) + len(self.categorical)
 
     @property
+    def has_gaussian(self) -> bool:
+        """Whether any column is continuous or discrete (CatCMAwM's stop tests need one)."""
+        return bool(self.continuous or self.discrete)
+
+    @property
     def variant(self) -> str:
         if self.categorical:
             return "CatCMAwM"

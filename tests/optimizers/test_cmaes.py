@@ -149,3 +149,11 @@ def test_options_are_checked() -> None:
         CMAES(restart="sometimes")
     with pytest.raises(ValueError, match="'sigma0' parameter of CMAES"):
         CMAES(sigma0=0.0)
+
+
+def test_categorical_only_space(recwarn: pytest.WarningsRecorder) -> None:
+    space = ap.Space({"a": ap.Categorical(["x", "y", "z"]), "b": ap.Categorical([1, 2])})
+    study = ap.create_study("only", space=space, optimizer="cmaes", seed=0)
+    study.optimize(lambda p: {"x": 1, "y": 0, "z": 2}[p["a"]] + p["b"], n_trials=30, progress=False)
+    assert study.best_trial.params == {"a": "y", "b": 1}
+    assert not [w for w in recwarn if "Termination" in str(w.message)]
