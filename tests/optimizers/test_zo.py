@@ -101,3 +101,17 @@ def test_options_are_checked() -> None:
         ZO(estimator="uniform")
     with pytest.raises(ValueError, match="'mu' parameter of ZO"):
         ZO(mu=0.0)
+
+
+def test_engine_and_shared_estimators_do_not_import_torch() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, apogee.optimizers, apogee.nn._estimators; "
+        "from apogee.optimizers import ZO; print('torch' in sys.modules)"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert completed.stdout.strip() == "False"
