@@ -36,9 +36,9 @@ class StopWhenConfident:
 
     Example:
         >>> import apogee as ap
-        >>> stop = ap.StopWhenConfident(eps=0.01, prob=0.95, min_trials=8)
+        >>> stop = ap.StopWhenConfident(eps=0.02, prob=0.9, min_trials=8)
         >>> result = ap.minimize(lambda x: float((x**2).sum()), bounds=[(-1, 1)], budget=30,
-        ...                      optimizer=ap.optimizers.GP(), seed=0, stop=stop, progress=False)
+        ...                      optimizer="sobol", seed=0, stop=stop, progress=False)
         >>> len(result.study.trials) < 30
         True
     """

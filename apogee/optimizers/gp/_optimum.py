@@ -88,7 +88,9 @@ class OptimumPosterior:
         prob_incumbent_optimal: P(best trial is within `eps` of `f*`).
         expected_remaining_improvement: `E[max(f_best - f*, 0)]`, in objective units.
         incumbent_number, incumbent_value: the best (feasible) trial and its observed value.
-        value_samples: the `f*` draws behind the summaries.
+        value_samples: the `f*` draws behind the summaries, best first.
+        gap_samples: the matching draws of `f_best - f*` (>= 0, objective units), so that
+            `prob_within(eps)` can answer for any other tolerance without new draws.
         constraints: how constraints entered: `"none"` or `"modelled"` (each constraint's own
             sample paths decide which points a draw calls feasible).
         reason: why nothing can be said, or None.
@@ -117,6 +119,7 @@ class OptimumPosterior:
     incumbent_number: int | None = None
     incumbent_value: float | None = None
     value_samples: tuple[float, ...] = ()
+    gap_samples: tuple[float, ...] = ()
     constraints: str = "none"
     reason: str | None = None
 
@@ -124,6 +127,11 @@ class OptimumPosterior:
     def known(self) -> bool:
         """Whether the model could say anything (else see `reason`)."""
         return self.reason is None
+
+    def prob_within(self, eps: float) -> float | None:
+        """P(best trial is within `eps` of `f*`) from the same draws (None if unknown)."""
+        check_float(eps, "eps", "OptimumPosterior.prob_within", low=0.0)
+        return float(np.mean(np.asarray(self.gap_samples) <= eps)) if self.known else None
 
     def __str__(self) -> str:
         return "\n".join(self.lines())
@@ -244,19 +252,23 @@ def _summarize(
     values, points = draws.values[feasible], draws.points[feasible]
     gaps = np.maximum(draws.at_incumbent[feasible] - values, 0.0)
     sign = 1.0 if direction is Direction.MINIMIZE else -1.0
-    user = np.sort(sign * values)
+    order = np.argsort(values, kind="stable")  # quantiles in minimization form, then signed
+    values, gaps = values[order], gaps[order]
+    median = sign * float(np.quantile(values, 0.5, method="inverted_cdf"))
+    low, high = sign * np.array(_interval(values, base.level))
     best = history.best()
     assert best is not None and best.values is not None and base.eps is not None
     return replace(
         base,
-        value_median=float(np.quantile(user, 0.5, method="inverted_cdf")),
-        value_interval=_interval(user, base.level),
+        value_median=median,
+        value_interval=(float(min(low, high)), float(max(low, high))),
         params_interval=MappingProxyType(_params_summary(history.spec.space, points, base.level)),
         prob_incumbent_optimal=float(np.mean(gaps <= base.eps)),
         expected_remaining_improvement=float(np.mean(gaps)),
         incumbent_number=best.number,
         incumbent_value=float(best.values[history.spec.objective_names[0]]),
-        value_samples=tuple(float(v) for v in user),
+        value_samples=tuple(float(v) for v in sign * values),
+        gap_samples=tuple(float(v) for v in gaps),
     )
 
 

@@ -10,7 +10,7 @@
    restarts are independent, so the summed objective has each one's own gradient), then a
    round of best response on discrete columns per path, as `maximize_acquisition` does. With
    constraints, a path's minimum is taken over the points its own constraint paths call
-   feasible; the search itself follows the path plus a penalty on its constraint violation.
+   feasible; the search itself follows the path plus a smooth penalty on its violation.
 4. Map every path's minimum value back to the user's units through the inverse warping.
 """
 
@@ -37,7 +37,12 @@ from apogee.models._warping_inverse import unwarp
 from apogee.optimizers.gp._data import last_fit, subset, training_data
 
 _N_ANCHORS = 5
-_PENALTY = 1e3  # per standardized unit of constraint violation, during the search only
+# With constraints, the search minimizes each path plus `_PENALTY * relu(c - threshold)^2` for
+# each of its constraint paths `c` (standardized units): smooth, and soft enough that L-BFGS-B's
+# line search finds its minimum, which lies just past the boundary. `_repair` then bisects back
+# along the segment from the (feasible) start to the first point the path calls feasible.
+_PENALTY = 1e2
+_BISECTIONS = 40
 _MAX_POWER = 2.0  # above this exponent the warping's lower tail is bounded: only standardize
 
 
@@ -74,12 +79,21 @@ class _Paths:
                 feasible &= paths.values(points).numpy() <= threshold
         return values, feasible
 
+    def feasible_of(self, X: np.ndarray, owners: torch.Tensor) -> np.ndarray:
+        """`b` booleans: is canonical `X[i]` feasible under constraint paths `owners[i]`."""
+        points = torch.as_tensor(X, dtype=torch.float64)
+        feasible = np.ones(len(X), dtype=bool)
+        with torch.no_grad():
+            for paths, threshold in zip(self.constraints, self.thresholds, strict=True):
+                feasible &= paths.values_of(points, owners).numpy() <= threshold
+        return feasible
+
     def penalized(self, X: torch.Tensor, owners: torch.Tensor) -> torch.Tensor:
         """Path `owners[i]` plus its constraint violation penalty at `X[i]`: `b` values."""
         value = self.objective.values_of(X, owners)
         for paths, threshold in zip(self.constraints, self.thresholds, strict=True):
             violation = torch.relu(paths.values_of(X, owners) - threshold)
-            value = value + _PENALTY * violation
+            value = value + _PENALTY * violation * violation
         return value
 
 
@@ -169,10 +183,9 @@ def _search(
     starts = np.argsort(penalized, axis=0, kind="stable")[: options.n_restarts]  # `r x S`
     X = candidates[starts.T.reshape(-1)]
     owners = torch.arange(n_samples).repeat_interleave(starts.shape[0])
+    starts_X = X.copy()
     for _ in range(options.max_rounds):
-        X = maximize_continuous(
-            lambda Z: -paths.penalized(Z, owners), X, domain, maxiter=options.maxiter
-        )
+        X = maximize_continuous(_descent(paths, owners), X, domain, maxiter=options.maxiter)
         if not (domain.discrete or domain.relaxed):
             break
         changed = False
@@ -182,7 +195,41 @@ def _search(
             changed |= moved
         if not changed:
             break
-    return X
+    return _repair(paths, domain, starts_X, X, owners) if paths.constraints else X
+
+
+def _repair(
+    paths: _Paths, domain: Domain, starts: np.ndarray, ends: np.ndarray, owners: torch.Tensor
+) -> np.ndarray:
+    """Ends that their own path calls infeasible, moved back towards their starts to the boundary.
+
+    Bisection on `t` in `x(t) = start + t (end - start)` (continuous columns; the others are
+    the end's), keeping the feasible side; rows whose `x(0)` is infeasible stay as they are.
+    """
+    columns = list(domain.continuous)
+
+    def point(t: np.ndarray) -> np.ndarray:
+        moved = ends.copy()
+        moved[:, columns] = starts[:, columns] + t[:, None] * (ends - starts)[:, columns]
+        return domain.canonical(moved)
+
+    low, high = np.zeros(len(ends)), np.ones(len(ends))
+    broken = ~paths.feasible_of(domain.canonical(ends), owners)
+    broken &= paths.feasible_of(point(low), owners)
+    if not broken.any() or not columns:
+        return ends
+    for _ in range(_BISECTIONS):
+        middle = 0.5 * (low + high)
+        feasible = paths.feasible_of(point(middle), owners)
+        low, high = np.where(feasible, middle, low), np.where(feasible, high, middle)
+    repaired = ends.copy()
+    repaired[broken] = domain.snap(point(np.where(broken, low, 1.0)))[broken]
+    return repaired
+
+
+def _descent(paths: _Paths, owners: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
+    """What L-BFGS-B maximizes for starts owned by `owners`: minus their penalized paths."""
+    return lambda Z: -paths.penalized(Z, owners)
 
 
 def _scorer(paths: _Paths, domain: Domain, sample: int) -> Callable[[np.ndarray], np.ndarray]:
