@@ -209,7 +209,7 @@ def main() -> None:
     )  # fmt: skip
     run.set_defaults(handler=run_command)
     report = sub.add_parser("report")
-    report.add_argument("--runs", type=Path, required=True)
+    report.add_argument("--runs", type=Path, nargs="+", required=True)
     report.add_argument(
         "--markdown", type=Path, default=Path("benchmarks/results/optimum_calibration.md")
     )
