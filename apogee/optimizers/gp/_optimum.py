@@ -154,7 +154,8 @@ class OptimumPosterior:
         ]
         for name, summary in self.params_interval.items():
             if isinstance(summary, tuple):
-                lines.append(f"    {name} in [{summary[0]!r}, {summary[1]!r}]")
+                low_x, high_x = (f"{v:.6g}" if isinstance(v, float) else repr(v) for v in summary)
+                lines.append(f"    {name} in [{low_x}, {high_x}]")
             else:
                 shares = ", ".join(f"{choice!r}: {p:.2f}" for choice, p in summary.items())
                 lines.append(f"    {name}: {{{shares}}}")
