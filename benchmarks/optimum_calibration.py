@@ -162,6 +162,8 @@ def run_one(problem: Problem, seed: int, *, fast_engine: bool = False) -> dict[s
     return {
         "problem": problem.name, "dim": d, "seed": seed, "f_opt": problem.f_opt,
         "run_seconds": run_seconds, "fast_engine": fast_engine, "checks": checks,
+        "trials": [[*history.encoded_params([t])[0].tolist(), t.values["value"]]
+                   for t in history.complete],  # unit-cube point and value: rerun checks offline
     }  # fmt: skip
 
 
