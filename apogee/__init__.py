@@ -26,10 +26,12 @@ from apogee._util.errors import (
 from apogee._util.logging import get_verbosity, set_verbosity
 from apogee._version import __version__
 from apogee.history import Direction, TrialState
+from apogee.optimizers.gp import OptimumPosterior
 from apogee.space import Categorical, Fixed, Float, Int, Space
 from apogee.study import (
     Failed,
     OptimizeResult,
+    StopWhenConfident,
     Study,
     Trial,
     copy_study,
@@ -54,7 +56,9 @@ __all__ = [
     "InvalidValueError",
     "NoCompleteTrialError",
     "OptimizeResult",
+    "OptimumPosterior",
     "Space",
+    "StopWhenConfident",
     "StorageError",
     "Study",
     "StudyNotFoundError",

@@ -20,7 +20,8 @@ def best_lines(study: ap.Study) -> list[str]:
     except ap.NoCompleteTrialError as error:
         return [str(error)]
     params = ", ".join(f"{name}={value!r}" for name, value in best.params.items())
-    return [f"best value {best.value:.6g} at trial {best.number}", f"best params {params}"]
+    lines = [f"best value {best.value:.6g} at trial {best.number}", f"best params {params}"]
+    return lines + study.optimum().lines()
 
 
 def trials_table(study: ap.Study, last: int) -> Any:

@@ -2,6 +2,7 @@
 
 from apogee.study._create import create_study, load_study
 from apogee.study._manage import copy_study, delete_study, list_studies
+from apogee.study.callbacks import StopWhenConfident
 from apogee.study.results import OptimizeResult, minimize
 from apogee.study.study import Study
 from apogee.study.trial import Failed, Trial
@@ -9,6 +10,7 @@ from apogee.study.trial import Failed, Trial
 __all__ = [
     "Failed",
     "OptimizeResult",
+    "StopWhenConfident",
     "Study",
     "Trial",
     "copy_study",

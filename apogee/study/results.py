@@ -6,6 +6,7 @@ import dataclasses
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,7 @@ from apogee._util.errors import InvalidSpaceError
 from apogee._util.validation import check_int
 from apogee.history import TrialState
 from apogee.optimizers import Auto, Engine, make_engine
+from apogee.optimizers.gp import OptimumPosterior
 from apogee.space import Space
 from apogee.storage import Storage
 from apogee.study._create import create_study
@@ -25,7 +27,8 @@ from apogee.study.trial import Trial
 class OptimizeResult:
     """The outcome of `minimize`: the best parameters and value, and the study behind them.
 
-    `x` is the best point as an array when the problem was given as `bounds`.
+    `x` is the best point as an array when the problem was given as `bounds`; `optimum` is the
+    posterior of the global optimum (`Study.optimum` with its defaults), computed on first use.
     """
 
     params: Mapping[str, Any]
@@ -34,6 +37,11 @@ class OptimizeResult:
     study: Study
     x: np.ndarray | None = None
 
+    @cached_property
+    def optimum(self) -> OptimumPosterior:
+        """How far the best trial may still be from the optimum (see `Study.optimum`)."""
+        return self.study.optimum()
+
     def __str__(self) -> str:
         trials = self.study.history().trials
         failed = sum(t.state is TrialState.FAILED for t in trials)
@@ -41,6 +49,7 @@ class OptimizeResult:
             f"best value: {self.value:.6g} (trial {self.trial.number} of {len(trials)}, {failed} failed)",
             "best params:",
             *(f"  {name} = {value!r}" for name, value in self.params.items()),
+            *self.optimum.lines(),
         ]
         return "\n".join(lines)
 
@@ -56,9 +65,13 @@ def minimize(
     storage: str | Storage | None = None,
     study_name: str | None = None,
     callbacks: Sequence[Callable[[Study, Trial], None]] | None = None,
+    stop: Callable[[Study, Trial], None] | None = None,
     progress: bool = True,
 ) -> OptimizeResult:
     """Minimize `objective` over `space` (params dict) or `bounds` (numpy array) in `budget` trials.
+
+    `stop` is a stopping rule called like a callback, such as `ap.StopWhenConfident(eps=0.01)`:
+    it may end the run before the budget.
 
     Example:
         >>> import apogee as ap
@@ -91,7 +104,10 @@ def minimize(
         optimizer=engine,
         seed=seed,
     )
-    study.optimize(objective, n_trials=budget, callbacks=callbacks, progress=progress)
+    if stop is not None and not callable(stop):
+        raise TypeError(f"The 'stop' parameter of minimize must be callable. Got {stop!r} instead.")
+    hooks = [*(callbacks or []), *([stop] if stop is not None else [])]
+    study.optimize(objective, n_trials=budget, callbacks=hooks, progress=progress)
     best = study.best_trial
     x = (
         None

@@ -11,6 +11,7 @@ from apogee._util.logging import get_logger
 from apogee.history import JSON, History, StudySpec, TrialRecord, TrialState
 from apogee.moo import hypervolume, nondominated_mask
 from apogee.optimizers import Engine
+from apogee.optimizers.gp import OptimumOptions, OptimumPosterior, posterior_of_optimum
 from apogee.space import Space
 from apogee.storage import Storage, StudyRecord
 from apogee.study._optimize import run_optimization
@@ -166,6 +167,29 @@ class Study:
         signs = [1.0 if d.value == "minimize" else -1.0 for d in self.spec.directions]
         minimized_reference = [sign * value for sign, value in zip(signs, point, strict=True)]
         return hypervolume(history.objective_matrix(history.feasible()), minimized_reference)
+
+    def optimum(
+        self,
+        level: float = 0.9,
+        eps: float | None = None,
+        *,
+        seed: int | None = None,
+        options: OptimumOptions | None = None,
+    ) -> OptimumPosterior:
+        """The posterior of the global optimum, from a GP fitted to this study's history.
+
+        Whatever engine ran the study: credible intervals of `f*` and `x*` at `level`, the
+        probability that the best trial is within `eps` of `f*` (None: 1% of the range of
+        observed values) and the expected remaining improvement. `seed` defaults to the
+        study's seed, so the same history gives the same answer (see `OptimumPosterior`).
+        """
+        return posterior_of_optimum(
+            self.history(),
+            level=level,
+            eps=eps,
+            seed=self.seed if seed is None else seed,
+            options=options,
+        )
 
     def to_records(self) -> list[dict[str, Any]]:
         """One flat dict per trial (for `pandas.DataFrame(study.to_records())` or CSV)."""
