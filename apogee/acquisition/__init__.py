@@ -13,6 +13,7 @@ from apogee.acquisition._analytic import (
     log_h,
     noisy_incumbent,
 )
+from apogee.acquisition._constrained import FeasibilityWeighted, LogProbabilityOfFeasibility
 from apogee.acquisition._continuous import maximize_continuous
 from apogee.acquisition._discrete import best_response, best_response_round
 from apogee.acquisition._domain import MAX_ENUMERATED, Domain
@@ -28,8 +29,10 @@ from apogee.acquisition._thompson import JointPosterior, thompson_sample
 __all__ = [
     "MAX_ENUMERATED",
     "Domain",
+    "FeasibilityWeighted",
     "JointPosterior",
     "LogExpectedImprovement",
+    "LogProbabilityOfFeasibility",
     "LogProbabilityOfImprovement",
     "OptimizeOptions",
     "Posterior",

@@ -1,5 +1,5 @@
 """`gp`: Bayesian optimization with an exact Gaussian process (`models/` + `acquisition/`)."""
 
-from apogee.optimizers.gp._engine import ACQUISITIONS, GP
+from apogee.optimizers.gp._engine import ACQUISITIONS, GP, MULTI_OBJECTIVE
 
-__all__ = ["ACQUISITIONS", "GP"]
+__all__ = ["ACQUISITIONS", "GP", "MULTI_OBJECTIVE"]

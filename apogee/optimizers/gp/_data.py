@@ -15,11 +15,7 @@ from apogee.history import History
 from apogee.models import Hyperparameters
 
 HYPERPARAMETERS = "gp:hyperparameters"  # trial attribute: the fit behind that suggestion
-
-
-def training_data(history: History) -> tuple[np.ndarray, np.ndarray]:
-    """`n x d` canonical points and `n` minimized outcomes of the complete trials."""
-    return history.encoded_params(), history.objective_matrix()[:, 0]
+CONSTRAINT_HYPERPARAMETERS = "gp:constraint_hyperparameters"  # a list: one fit per constraint
 
 
 def subset(y: np.ndarray, size: int) -> np.ndarray:
@@ -43,6 +39,16 @@ def last_fit(history: History, dim: int) -> Hyperparameters | None:
         if stored is not None:
             return _parse(stored, dim)
     return None
+
+
+def last_constraint_fits(history: History, dim: int) -> list[Hyperparameters | None]:
+    """The constraint fits stored with the newest suggestion that has them (one per constraint)."""
+    count = len(history.spec.constraints)
+    for trial in reversed(history.trials):
+        stored = trial.system_attrs.get(CONSTRAINT_HYPERPARAMETERS)
+        if isinstance(stored, list) and len(stored) == count:
+            return [_parse(item, dim) for item in stored]
+    return [None] * count
 
 
 def to_attrs(hyper: Hyperparameters) -> dict[str, object]:
