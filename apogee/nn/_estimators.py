@@ -157,22 +157,42 @@ def direction_weights(slopes: Sequence[float], scale: float) -> list[float]:
     return [scale * float(s) / q for s in slopes]
 
 
-def combine_directions(weights: Sequence[float], directions: Iterable[ArrayT]) -> ArrayT:
+def combine_directions(
+    weights: Sequence[float],
+    directions: Iterable[ArrayT],
+    out: ArrayT | None = None,
+    *,
+    consume: bool = False,
+) -> ArrayT:
     """The weighted sum `Σ_j w_j z_j`, consuming `directions` one at a time.
 
     `directions` may be a generator that regenerates each `z_j` on demand, so at most one
-    direction and the running sum are alive at once. The result is a new array: the directions
-    are never modified.
+    direction, its product with `w_j` and the running sum are alive at once. With `out` (an
+    array of the directions' shape) the sum accumulates into it in place (`out += w_j z_j`) and
+    `out` is returned: `out = x, weights = −η w` is the step `x ← x − η ĝ` with no
+    gradient-sized buffer. Without it the result is a new array.
+
+    `consume=True` declares the directions scratch (freshly regenerated, used once): each is
+    scaled in place (`z_j *= w_j`) instead of copied, which saves one direction-sized temporary.
+    Otherwise the directions are left as they were.
 
     Raises:
-        ValueError: if the number of directions differs from the number of weights.
+        ValueError: if the number of directions differs from the number of weights, or there
+            are none.
     """
-    total: Any = None
-    for weight, direction in zip(weights, directions, strict=True):
-        term = weight * direction
-        total = term if total is None else total + term
-    if total is None:
+    if len(weights) == 0:
         raise ValueError(invalid("weights", "combine_directions", "non-empty", list(weights)))
+    total: Any = out
+    for weight, direction in zip(weights, directions, strict=True):
+        term: Any = direction
+        if consume:
+            term *= weight  # in place for arrays: the caller gave the direction away
+        else:
+            term = weight * direction  # a new array
+        if total is None:
+            total = term
+        else:
+            total += term  # in place for arrays (the first term is ours, or `out` was given)
     return cast(ArrayT, total)
 
 

@@ -24,7 +24,14 @@ from apogee.nn._common import (
     split_zo_state,
     with_zo_state,
 )
-from apogee.nn._directions import DirectionStream, Probe, ProbeSettings, estimate, probe
+from apogee.nn._directions import (
+    DirectionStream,
+    Probe,
+    ProbeSettings,
+    descend,
+    estimate,
+    probe,
+)
 
 _OWNER = "ZOSGD"
 
@@ -50,8 +57,10 @@ class ZOSGD(Optimizer):
     keeps the best, so it never accepts a worse loss; it keeps one copy of the parameters to
     return to `x` exactly, and costs three more evaluations per step.
 
-    Memory: one tensor the size of the largest parameter while perturbing, plus the momentum
-    buffers (`β > 0`) and the copy of the parameters (`conservative=True`); never activations.
+    Memory: beyond inference, one tensor the size of the largest parameter (a regenerated
+    direction slice, scaled in place; the plain update accumulates into the parameter), plus the
+    momentum buffers (`β > 0`), one estimate-sized tensor per parameter at a time (`sign=True`)
+    and one copy of the parameters (`conservative=True`); never activations.
 
     Args:
         params: the parameters, or parameter groups (dicts that may set `lr`, `momentum`,
@@ -139,6 +148,10 @@ class ZOSGD(Optimizer):
         else:
             found = probe(stream, closure, self.settings)
             for k, (param, group) in enumerate(self._indexed()):
+                if group["momentum"] == 0.0 and not self.sign:  # x ← (1 − ηλ)x − ηĝ, in place
+                    param.mul_(1.0 - group["lr"] * group["weight_decay"])
+                    descend(stream, found, k, group["lr"])
+                    continue
                 update = self._update(
                     self._momentum(param, group, self._raw(stream, found, k, group, param))
                 )

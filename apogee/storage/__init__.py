@@ -1,7 +1,7 @@
 """Storage backends: the single source of truth of every study."""
 
 from apogee.storage._url import get_storage
-from apogee.storage.base import Storage, StudyRecord, StudySummary
+from apogee.storage.base import Changes, Storage, StudyRecord, StudySummary
 from apogee.storage.memory import InMemoryStorage
 
-__all__ = ["InMemoryStorage", "Storage", "StudyRecord", "StudySummary", "get_storage"]
+__all__ = ["Changes", "InMemoryStorage", "Storage", "StudyRecord", "StudySummary", "get_storage"]

@@ -45,6 +45,16 @@ class StudySummary:
     objectives: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Changes:
+    """What `Storage.read_changes` returns: trials changed after a cursor, the new cursor, and
+    the study's attributes (read together, since a study reads all three before each suggestion)."""
+
+    trials: Sequence[TrialRecord]
+    cursor: int
+    study_attrs: dict[str, JSON]
+
+
 def stale_reason(silence: float) -> str:
     """The fail reason of a trial whose worker stopped sending heartbeats `silence` seconds ago."""
     return f"worker lost: no heartbeat for {silence:.1f} s (the process died or hung)"
@@ -180,6 +190,11 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def read_trials(self, study_id: int, cursor: int = 0) -> tuple[Sequence[TrialRecord], int]:
         """Trials changed after `cursor` (all of them for 0), ordered by number, and the new cursor."""
+
+    def read_changes(self, study_id: int, cursor: int = 0) -> Changes:
+        """`read_trials` and `get_study_attrs` at once; a backend with round trips overrides it."""
+        trials, new_cursor = self.read_trials(study_id, cursor)
+        return Changes(trials, new_cursor, self.get_study_attrs(study_id))
 
     @abc.abstractmethod
     def record_heartbeat(self, study_id: int, number: int, now: float, grace: float) -> None:

@@ -81,8 +81,9 @@ class Study:
     # Reading -----------------------------------------------------------------------------
     def history(self, exclude: Sequence[int] = ()) -> History:
         """The current `History`, read incrementally (only trials changed since the last read)."""
-        changed, self._cursor = self.storage.read_trials(self.study_id, self._cursor)
-        for record in changed:
+        changes = self.storage.read_changes(self.study_id, self._cursor)
+        self._cursor = changes.cursor
+        for record in changes.trials:
             if (
                 record.number not in self._records
                 and self._records
@@ -94,7 +95,7 @@ class Study:
         # New trials arrive in number order (the storage numbers them as it stamps changes),
         # so the dict is already ordered by number; the branch above keeps it so otherwise.
         trials = _without(list(self._records.values()), exclude)
-        return History(self.spec, trials, self.storage.get_study_attrs(self.study_id))
+        return History(self.spec, trials, changes.study_attrs)
 
     @property
     def trials(self) -> list[Trial]:

@@ -173,6 +173,22 @@ class StorageContract:
         assert [t.number for t in changed] == [1, 3] and later > cursor
         assert changed[0].state is TrialState.FAILED
 
+    def test_read_changes_is_trials_and_attrs_together(self) -> None:
+        storage = self.make_storage()
+        study = self.new_study(storage)
+        self.running(storage, study)
+        storage.set_study_attrs(study.study_id, {"auto": {"engine": "gp"}})
+        changes = storage.read_changes(study.study_id, 0)
+        assert [t.number for t in changes.trials] == [0]
+        assert changes.cursor == storage.read_trials(study.study_id, 0)[1]
+        assert changes.study_attrs == {"auto": {"engine": "gp"}}
+        self.running(storage, study)
+        later = storage.read_changes(study.study_id, changes.cursor)
+        assert [t.number for t in later.trials] == [1]
+        assert (later.trials, later.cursor) == tuple(
+            storage.read_trials(study.study_id, changes.cursor)
+        )
+
     def test_concurrent_trial_creation(self) -> None:
         storage = self.make_storage()
         study = self.new_study(storage)

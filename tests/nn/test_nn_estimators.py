@@ -207,6 +207,18 @@ def test_combine_directions_consumes_a_generator_and_copies(backend: Backend) ->
     np.testing.assert_array_equal(backend.to_numpy(directions[0]), np.ones(3))  # untouched
     with pytest.raises(ValueError):
         est.combine_directions(weights, directions[:3])
+    with pytest.raises(ValueError):
+        est.combine_directions([], [])
+    # With `out`, the sum accumulates into it in place (the ZO update x ← x − η ĝ).
+    out = backend.asarray(np.array([1.0, 2.0, 3.0]))
+    returned = est.combine_directions(weights, iter(directions), out=out)
+    assert returned is out
+    np.testing.assert_allclose(backend.to_numpy(out), np.array([1.0, 2.0, 3.0]) + 5.5)
+    # consume=True scales each (scratch) direction in place: same sum, no copies.
+    scratch = [backend.asarray(np.full(3, float(j + 1))) for j in range(4)]
+    total = est.combine_directions(weights, iter(scratch), consume=True)
+    np.testing.assert_allclose(backend.to_numpy(total), np.full(3, 5.5))
+    np.testing.assert_allclose(backend.to_numpy(scratch[3]), np.full(3, 4.0 * 0.25))
 
 
 def test_scalar_inputs_and_weights() -> None:

@@ -131,7 +131,7 @@ def test_closure_loss_is_returned_and_options_checked() -> None:
         loss.backward()
         return loss
 
-    assert float(Lion([w]).step(closure)) == 5.0
+    assert float(Lion([w]).step(closure).detach()) == 5.0
     with pytest.raises(
         ValueError, match=r"The 'lr' parameter of Lion must be a finite float in \(0, inf\)"
     ):

@@ -195,3 +195,24 @@ def test_one_suggestion_at_1000_trials_and_50_dimensions_takes_under_10_s() -> N
     proposal = GP().suggest(history, [1000], seed=0)
     assert time.perf_counter() - start < 10.0
     history.spec.space.validate(proposal.suggestions[0].params)
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "apogee.models._inputs",
+        "apogee.models._gp",
+        "apogee.models._fit",
+        "apogee.models._warping",
+        "apogee.acquisition._analytic",
+        "apogee.acquisition._domain",
+        "apogee.acquisition._optimize",
+        "apogee.optimizers.gp._engine",
+    ],
+)
+def test_docstring_examples_run(module: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.failed == 0 and result.attempted > 0

@@ -15,18 +15,23 @@ from apogee._util.errors import (
     StorageError,
     StudyNotFoundError,
     TrialFinishedError,
-    TrialNotFoundError,
 )
 from apogee.history import JSON, StudySpec, TrialRecord, TrialState
-from apogee.storage.base import Storage, StudyRecord, StudySummary, stale_reason
+from apogee.storage.base import Changes, Storage, StudyRecord, StudySummary, stale_reason
 from apogee.storage.sql._engine import open_engine, run_transaction
+from apogee.storage.sql._rows import (
+    KnownRecords,
+    bump,
+    dump,
+    insert_trial,
+    lock_study,
+    read_trial,
+    swap,
+    write,
+)
 from apogee.storage.sql._schema import SCHEMA_VERSION, prepare, studies, trials
 
 __all__ = ["SCHEMA_VERSION", "SQLStorage"]
-
-
-def _dump(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))
 
 
 class SQLStorage(Storage):
@@ -45,6 +50,7 @@ class SQLStorage(Storage):
     def __init__(self, url: str) -> None:
         self.url = url
         self._engine = open_engine(url)
+        self._known = KnownRecords()
         where = self._engine.url.render_as_string(hide_password=True)
         try:
             run_transaction(self._engine, prepare)
@@ -79,10 +85,10 @@ class SQLStorage(Storage):
                 )
             row = {
                 "name": name,
-                "spec": _dump(spec.to_json()),
+                "spec": dump(spec.to_json()),
                 "seed": seed,
                 "engine_name": engine_name,
-                "engine_options": _dump(dict(engine_options)),
+                "engine_options": dump(dict(engine_options)),
                 "attrs": "{}",
                 "datetime_created": time.time(),
                 "change_counter": 0,
@@ -158,8 +164,8 @@ class SQLStorage(Storage):
 
     def set_study_attrs(self, study_id: int, attrs: Mapping[str, JSON]) -> None:
         def work(connection: Connection) -> None:
-            stored = json.loads(_lock_study(connection, study_id)["attrs"])
-            merged = _dump({**stored, **attrs})
+            stored = json.loads(lock_study(connection, study_id)["attrs"])
+            merged = dump({**stored, **attrs})
             connection.execute(
                 update(studies).where(studies.c.study_id == study_id).values(attrs=merged)
             )
@@ -180,21 +186,12 @@ class SQLStorage(Storage):
 
     # Trials ------------------------------------------------------------------------------
     def create_trial(self, study_id: int, template: TrialRecord) -> TrialRecord:
-        def work(connection: Connection) -> TrialRecord:
-            version, n_trials = _bump(connection, study_id, new_trial=True)
-            record = template.evolve(number=n_trials - 1)
-            connection.execute(
-                insert(trials).values(
-                    study_id=study_id,
-                    number=record.number,
-                    state=record.state.value,
-                    version=version,
-                    record=_dump(record.to_json()),
-                )
-            )
-            return record
-
-        return run_transaction(self._engine, work)
+        record, text = run_transaction(
+            self._engine,
+            lambda connection: insert_trial(connection, study_id, template),
+            single_statement=True,
+        )
+        return self._known.remember(study_id, record, text)
 
     def claim_waiting_trial(self, study_id: int, now: float) -> TrialRecord | None:
         query = (
@@ -210,13 +207,15 @@ class SQLStorage(Storage):
             return None  # the common case: nothing waits, and no write lock was taken
 
         def work(connection: Connection) -> TrialRecord | None:
-            version, _ = _bump(connection, study_id)
+            version, _ = bump(connection, study_id)
             stored = connection.execute(query).scalar()
             if stored is None:
                 return None
             record = TrialRecord.from_json(json.loads(stored))
             running = record.evolve(state=TrialState.RUNNING, datetime_start=now)
-            return _write(connection, study_id, running, version)
+            return self._known.remember(
+                study_id, running, write(connection, study_id, running, version)
+            )
 
         return run_transaction(self._engine, work)
 
@@ -232,7 +231,7 @@ class SQLStorage(Storage):
                 .values(heartbeat=now, heartbeat_grace=grace)
             )
 
-        run_transaction(self._engine, work)
+        run_transaction(self._engine, work, single_statement=True)
 
     def fail_stale_trials(self, study_id: int, now: float) -> list[TrialRecord]:
         stale = (
@@ -243,18 +242,14 @@ class SQLStorage(Storage):
         )
 
         def any_stale(connection: Connection) -> bool:
-            return (
-                connection.execute(select(trials.c.number).where(*stale).limit(1)).first()
-                is not None
-            )
+            found = connection.execute(select(trials.c.number).where(*stale).limit(1)).first()
+            return found is not None
 
-        if not run_transaction(
-            self._engine, any_stale, read_only=True
-        ):  # the common case: no lock taken
-            return []
+        if not run_transaction(self._engine, any_stale, read_only=True):
+            return []  # the common case: no lock taken
 
         def work(connection: Connection) -> list[TrialRecord]:
-            version, _ = _bump(connection, study_id)
+            version, _ = bump(connection, study_id)
             query = select(trials.c.record, trials.c.heartbeat).where(*stale)
             failed = []
             for stored, beat in connection.execute(query).all():
@@ -264,7 +259,8 @@ class SQLStorage(Storage):
                     fail_reason=stale_reason(now - beat),
                     datetime_complete=now,
                 )
-                failed.append(_write(connection, study_id, lost, version))
+                write(connection, study_id, lost, version)
+                failed.append(lost)
             return failed
 
         return run_transaction(self._engine, work)
@@ -272,17 +268,25 @@ class SQLStorage(Storage):
     def get_trial(self, study_id: int, number: int) -> TrialRecord:
         return run_transaction(
             self._engine,
-            lambda connection: _read_trial(connection, study_id, number),
+            lambda connection: read_trial(connection, study_id, number),
             read_only=True,
         )
 
     def read_trials(self, study_id: int, cursor: int = 0) -> tuple[Sequence[TrialRecord], int]:
-        def work(connection: Connection) -> tuple[list[TrialRecord], int]:
-            # The counter is read first: rows stamped later are returned again next time, never missed.
-            counter = connection.execute(
-                select(studies.c.change_counter).where(studies.c.study_id == study_id)
-            ).scalar()
-            if counter is None:
+        changes = self.read_changes(study_id, cursor)
+        return changes.trials, changes.cursor
+
+    def read_changes(self, study_id: int, cursor: int = 0) -> Changes:
+        def work(connection: Connection) -> Changes:
+            # The counter is read first: rows stamped later are returned again next time, never
+            # missed. Every stamp up to it was committed with it, so the trial query (a later
+            # statement, outside any common transaction on PostgreSQL) sees all of them.
+            study = connection.execute(
+                select(studies.c.change_counter, studies.c.attrs).where(
+                    studies.c.study_id == study_id
+                )
+            ).first()
+            if study is None:
                 raise StudyNotFoundError(f"No study with id {study_id} in this storage (deleted?).")
             query = (
                 select(trials.c.record)
@@ -293,7 +297,7 @@ class SQLStorage(Storage):
                 TrialRecord.from_json(json.loads(row))
                 for row in connection.execute(query).scalars()
             ]
-            return changed, int(counter)
+            return Changes(changed, int(study[0]), json.loads(study[1]))
 
         return run_transaction(self._engine, work, read_only=True)
 
@@ -305,73 +309,29 @@ class SQLStorage(Storage):
         *,
         running_only: bool = True,
     ) -> TrialRecord:
+        known = self._known.get(study_id, number)
+        if known is not None and (known[0].state is TrialState.RUNNING or not running_only):
+            # This storage wrote the trial last as far as it knows: compare and swap, one statement.
+            record = change(known[0])
+            stored, text = run_transaction(
+                self._engine,
+                lambda connection: swap(connection, study_id, known[1], record),
+                single_statement=True,
+            )
+            if stored:
+                return self._known.remember(study_id, record, text)
+
         def work(connection: Connection) -> TrialRecord:
             # Stamping first locks the study row, so stamps are committed in order.
-            version, _ = _bump(connection, study_id)
-            record = _read_trial(connection, study_id, number)
+            version, _ = bump(connection, study_id)
+            record = read_trial(connection, study_id, number)
             if running_only and record.state is not TrialState.RUNNING:
                 raise TrialFinishedError(
                     f"Trial {number} is {record.state.value}, not RUNNING; it cannot be changed."
                 )
-            return _write(connection, study_id, change(record), version)
+            changed = change(record)
+            return self._known.remember(
+                study_id, changed, write(connection, study_id, changed, version)
+            )
 
         return run_transaction(self._engine, work)
-
-
-def _lock_study(connection: Connection, study_id: int) -> RowMapping:
-    """The study row, locked until the transaction ends (PostgreSQL; SQLite holds the write lock)."""
-    row = (
-        connection.execute(select(studies).where(studies.c.study_id == study_id).with_for_update())
-        .mappings()
-        .first()
-    )
-    if row is None:
-        raise StudyNotFoundError(f"No study with id {study_id} in this storage (deleted?).")
-    return row
-
-
-def _bump(connection: Connection, study_id: int, *, new_trial: bool = False) -> tuple[int, int]:
-    """Advance the study's change counter (and its trial count for a new trial) in one statement.
-
-    Every writing transaction starts here. The UPDATE locks the study's row until the commit
-    (SQLite holds its write lock anyway), so stamps are committed in the order they are handed
-    out, and a reader that saw stamp `v` has seen every change stamped `v` or lower.
-
-    Returns:
-        The new change stamp and the study's trial count.
-    """
-    values: dict[str, Any] = {"change_counter": studies.c.change_counter + 1}
-    if new_trial:
-        values["n_trials"] = studies.c.n_trials + 1
-    statement = (
-        update(studies)
-        .where(studies.c.study_id == study_id)
-        .values(**values)
-        .returning(studies.c.change_counter, studies.c.n_trials)
-    )
-    row = connection.execute(statement).first()
-    if row is None:
-        raise StudyNotFoundError(f"No study with id {study_id} in this storage (deleted?).")
-    return int(row[0]), int(row[1])
-
-
-def _read_trial(connection: Connection, study_id: int, number: int) -> TrialRecord:
-    stored = connection.execute(
-        select(trials.c.record).where(trials.c.study_id == study_id, trials.c.number == number)
-    ).scalar()
-    if stored is None:
-        name = connection.execute(
-            select(studies.c.name).where(studies.c.study_id == study_id)
-        ).scalar()
-        raise TrialNotFoundError(f"Study '{name}' has no trial number {number}.")
-    return TrialRecord.from_json(json.loads(stored))
-
-
-def _write(connection: Connection, study_id: int, record: TrialRecord, version: int) -> TrialRecord:
-    """Store `record` over its row, stamped `version` (from `_bump` in the same transaction)."""
-    connection.execute(
-        update(trials)
-        .where(trials.c.study_id == study_id, trials.c.number == record.number)
-        .values(state=record.state.value, version=version, record=_dump(record.to_json()))
-    )
-    return record
