@@ -17,6 +17,7 @@ from apogee.acquisition._constrained import FeasibilityWeighted, LogProbabilityO
 from apogee.acquisition._continuous import maximize_continuous
 from apogee.acquisition._discrete import best_response, best_response_round
 from apogee.acquisition._domain import MAX_ENUMERATED, Domain
+from apogee.acquisition._hypervolume import expected_hypervolume_improvement
 from apogee.acquisition._optimize import (
     OptimizeOptions,
     contains,
@@ -40,6 +41,7 @@ __all__ = [
     "best_response",
     "best_response_round",
     "contains",
+    "expected_hypervolume_improvement",
     "log_h",
     "maximize_acquisition",
     "maximize_continuous",

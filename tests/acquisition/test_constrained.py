@@ -50,3 +50,20 @@ def test_weighted_acquisition_is_the_sum_of_the_logs() -> None:
     log_pof = LogProbabilityOfFeasibility((model,), (0.0,))
     weighted = FeasibilityWeighted(log_ei, log_pof)(X)
     assert torch.allclose(weighted, log_ei(X) + log_pof(X))
+
+
+def test_expected_hypervolume_improvement_against_direct_volumes() -> None:
+    import numpy as np
+
+    from apogee.acquisition import expected_hypervolume_improvement
+
+    reference = np.array([4.0, 4.0])
+    # two samples of a two-point baseline and of three candidates
+    baseline = np.array([[[1.0, 3.0], [3.0, 1.0]], [[1.0, 2.0], [2.0, 1.0]]])
+    candidates = np.array(
+        [[[2.0, 2.0], [5.0, 0.0], [1.0, 1.0]], [[2.0, 2.0], [3.0, 3.0], [0.5, 0.5]]]
+    )
+    # sample 0: (2, 2) adds the 1 x 1 square; (5, 0) is outside; (1, 1) adds 9 - 5 = 4
+    # sample 1: (2, 2) is dominated; (3, 3) too; (0.5, 0.5) adds 12.25 - 8 = 4.25
+    expected = np.array([(1.0 + 0.0) / 2, 0.0, (4.0 + 4.25) / 2])
+    assert np.allclose(expected_hypervolume_improvement(baseline, candidates, reference), expected)

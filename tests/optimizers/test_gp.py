@@ -205,9 +205,15 @@ def test_one_suggestion_at_1000_trials_and_50_dimensions_takes_under_10_s() -> N
         "apogee.models._fit",
         "apogee.models._warping",
         "apogee.acquisition._analytic",
+        "apogee.acquisition._constrained",
+        "apogee.acquisition._hypervolume",
         "apogee.acquisition._domain",
         "apogee.acquisition._optimize",
         "apogee.optimizers.gp._engine",
+        "apogee.moo._scalarize",
+        "apogee.moo._niching",
+        "apogee.optimizers.nsga3",
+        "apogee.plot._figures",
     ],
 )
 def test_docstring_examples_run(module: str) -> None:

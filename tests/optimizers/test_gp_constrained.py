@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -63,8 +64,18 @@ def test_without_a_feasible_trial_the_engine_searches_for_feasibility() -> None:
     assert len(proposal.suggestions[0].attrs[CONSTRAINT_HYPERPARAMETERS]) == 1  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("objectives", [None, {"f1": "minimize", "f2": "maximize"}])
-def test_same_seed_and_history_same_suggestions(objectives: dict[str, str] | None) -> None:
+@pytest.mark.parametrize(
+    ("objectives", "method"),
+    [
+        (None, "parego"),
+        ({"f1": "minimize", "f2": "maximize"}, "parego"),
+        ({"f1": "minimize", "f2": "maximize"}, "ehvi"),
+    ],
+)
+def test_same_seed_and_history_same_suggestions(
+    objectives: dict[str, str] | None, method: str
+) -> None:
+    engine = dataclasses.replace(FAST, multi_objective=method)
     spec = StudySpec.build(SPACE, objectives=objectives, constraints=["c"])
     names = spec.objective_names
     rng = np.random.default_rng(1)
@@ -75,13 +86,14 @@ def test_same_seed_and_history_same_suggestions(objectives: dict[str, str] | Non
         records.append(TrialRecord(number, TrialState.COMPLETE, {"x": x, "y": y}, values))
     pending = TrialRecord(10, TrialState.RUNNING, {"x": 0.1, "y": 0.2})
     history = History(spec, (*records, pending))
-    first = FAST.suggest(history, [11, 12], seed=7)
-    assert FAST.suggest(history, [11, 12], seed=7) == first
+    first = engine.suggest(history, [11, 12], seed=7)
+    assert engine.suggest(history, [11, 12], seed=7) == first
     json.dumps([dict(s.attrs) for s in first.suggestions], allow_nan=False)
-    assert FAST.suggest(history, [11, 12], seed=8) != first
+    assert engine.suggest(history, [11, 12], seed=8) != first
 
 
-def test_pending_points_and_failures_with_constraints_and_two_objectives() -> None:
+@pytest.mark.parametrize("method", ["parego", "ehvi"])
+def test_pending_points_and_failures_with_constraints_and_two_objectives(method: str) -> None:
     def objective(params: dict[str, Any]) -> dict[str, float]:
         if params["x"] > 1.8:
             raise RuntimeError("the simulation crashed")
@@ -91,7 +103,7 @@ def test_pending_points_and_failures_with_constraints_and_two_objectives() -> No
     study = ap.create_study(
         "mo",
         space=SPACE,
-        optimizer=FAST,
+        optimizer=dataclasses.replace(FAST, multi_objective=method),
         objectives={"f1": "minimize", "f2": "minimize"},
         constraints=["c"],
         seed=0,
@@ -105,7 +117,8 @@ def test_pending_points_and_failures_with_constraints_and_two_objectives() -> No
     assert all(study.history().is_feasible(t.record) for t in study.pareto_front())
 
 
-def test_parego_beats_random_search_on_two_objectives() -> None:
+@pytest.mark.parametrize("method", ["parego", "ehvi"])
+def test_beats_random_search_on_two_objectives(method: str) -> None:
     space = ap.Space({f"x{i}": ap.Float(0, 1) for i in range(3)})
 
     def zdt1(params: dict[str, Any]) -> dict[str, float]:

@@ -16,6 +16,7 @@ from apogee.models import Hyperparameters
 
 HYPERPARAMETERS = "gp:hyperparameters"  # trial attribute: the fit behind that suggestion
 CONSTRAINT_HYPERPARAMETERS = "gp:constraint_hyperparameters"  # a list: one fit per constraint
+OBJECTIVE_HYPERPARAMETERS = "gp:objective_hyperparameters"  # a list: one per objective ("ehvi")
 
 
 def subset(y: np.ndarray, size: int) -> np.ndarray:
@@ -41,11 +42,10 @@ def last_fit(history: History, dim: int) -> Hyperparameters | None:
     return None
 
 
-def last_constraint_fits(history: History, dim: int) -> list[Hyperparameters | None]:
-    """The constraint fits stored with the newest suggestion that has them (one per constraint)."""
-    count = len(history.spec.constraints)
+def last_fits(history: History, dim: int, key: str, count: int) -> list[Hyperparameters | None]:
+    """The `count` fits stored under `key` with the newest suggestion that has them."""
     for trial in reversed(history.trials):
-        stored = trial.system_attrs.get(CONSTRAINT_HYPERPARAMETERS)
+        stored = trial.system_attrs.get(key)
         if isinstance(stored, list) and len(stored) == count:
             return [_parse(item, dim) for item in stored]
     return [None] * count

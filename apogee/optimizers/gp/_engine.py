@@ -16,7 +16,7 @@ from apogee.history import History, StudySpec
 from apogee.optimizers.base import Engine, Proposal
 
 ACQUISITIONS = ("log_ei", "log_nei", "ucb", "pi", "thompson")
-MULTI_OBJECTIVE = ("parego",)
+MULTI_OBJECTIVE = ("parego", "ehvi")
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,8 @@ class GP(Engine):
         flatten_conditions: model inactive conditional parameters as if they had the value
             0.5 (the ablation of the benchmark), instead of with the conditional kernel.
         multi_objective: how several objectives are handled: `"parego"` (a random
-            scalarization per suggestion, modelled by one GP).
+            scalarization per suggestion, modelled by one GP) or `"ehvi"` (one GP per
+            objective, Monte-Carlo expected hypervolume improvement over a noisy baseline).
 
     Example:
         >>> import apogee as ap

@@ -10,7 +10,9 @@ Constraints (`c_k <= 0` is feasible) get one GP each; the acquisition adds the l
 of feasibility, and while no complete trial is feasible the engine maximizes that probability
 alone. The incumbent is the best feasible outcome. Several objectives are scalarized per
 suggestion (ParEGO, `apogee.moo.chebyshev_scalarization`) with weights drawn from the stream
-of that trial number, and the scalarization is modelled like a single objective.
+of that trial number, and the scalarization is modelled like a single objective; or, with
+`multi_objective="ehvi"`, scored by noisy expected hypervolume improvement (`_ehvi.py`), with
+ParEGO as the fallback while nothing is feasible or no candidate improves.
 """
 
 from __future__ import annotations
@@ -41,10 +43,11 @@ from apogee.optimizers.base import Proposal, Suggestion
 from apogee.optimizers.gp._data import (
     CONSTRAINT_HYPERPARAMETERS,
     HYPERPARAMETERS,
-    last_constraint_fits,
     last_fit,
+    last_fits,
     to_attrs,
 )
+from apogee.optimizers.gp._ehvi import ehvi_point, fit_hypervolume_models
 from apogee.optimizers.gp._engine import GP
 from apogee.optimizers.gp._models import believe, fit_outcome
 from apogee.optimizers.sobol import sobol_points
@@ -87,20 +90,38 @@ def suggest(engine: GP, history: History, numbers: Sequence[int], seed: int) -> 
     believed = history.encoded_params(history.pending)
     constraints = [(believe(model, believed), t) for model, t in constraints]
     target = None if target is None else _believed(target, believed)
+    hv = None
+    if not single and engine.multi_objective == "ehvi":
+        hv = fit_hypervolume_models(engine, inputs, history, violation)
+    shared_attrs = {**constraint_attrs, **({} if hv is None else hv.attrs())}
     suggestions = []
     for number in numbers:
         rng = generator(seed, _STREAM, number)
-        if target is None:  # several objectives: this trial number's scalarization
-            values = _parego_values(objectives, seed, number)
-            current = _believed(_fit_target(engine, inputs, X, values, violation, warm), believed)
-        else:
-            current = target
-        x = _next_point(engine, current, constraints, domain, rng, exclude)
+        x = (
+            None
+            if hv is None
+            else ehvi_point(
+                hv,
+                constraints,
+                domain,
+                rng,
+                believed=believed,
+                exclude=exclude,
+                options=_options(engine),
+            )
+        )
+        current = target
+        if x is None:
+            if current is None:  # several objectives: this trial number's scalarization
+                values = _parego_values(objectives, seed, number)
+                fitted = _fit_target(engine, inputs, X, values, violation, warm)
+                current = _believed(fitted, believed)
+            x = _next_point(engine, current, constraints, domain, rng, exclude)
         exclude, believed = np.vstack((exclude, x)), np.vstack((believed, x))
         constraints = [(believe(model, x[None, :]), t) for model, t in constraints]
         target = None if target is None else _believed(target, x[None, :])
-        attrs = {HYPERPARAMETERS: to_attrs(current.hyper), **constraint_attrs}
-        suggestions.append(Suggestion(space.decode(x), attrs))
+        fit = {} if current is None else {HYPERPARAMETERS: to_attrs(current.hyper)}
+        suggestions.append(Suggestion(space.decode(x), {**fit, **shared_attrs}))
     return Proposal(tuple(suggestions))
 
 
@@ -111,7 +132,7 @@ def _fit_constraints(
     values = history.constraint_matrix()
     if values.shape[1] == 0:
         return [], {}
-    warm = last_constraint_fits(history, history.spec.space.dim)
+    warm = last_fits(history, history.spec.space.dim, CONSTRAINT_HYPERPARAMETERS, values.shape[1])
     constraints: Constraints = []
     fits = []
     for k in range(values.shape[1]):
@@ -162,7 +183,7 @@ def _next_point(
     rng: np.random.Generator,
     exclude: np.ndarray,
 ) -> np.ndarray:
-    options = OptimizeOptions(n_restarts=engine.n_restarts, raw_samples=engine.raw_samples)
+    options = _options(engine)
     if engine.acquisition == "thompson":
         return thompson_sample(
             target.model,
@@ -182,6 +203,10 @@ def _next_point(
         options=options,
     )
     return x
+
+
+def _options(engine: GP) -> OptimizeOptions:
+    return OptimizeOptions(n_restarts=engine.n_restarts, raw_samples=engine.raw_samples)
 
 
 def _acquisition(engine: GP, target: _Target, constraints: Constraints) -> Acquisition:
