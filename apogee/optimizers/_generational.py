@@ -27,6 +27,9 @@ from apogee.optimizers._genetic import (
 )
 from apogee.optimizers.base import Proposal, Suggestion
 
+_RETRIES = 10  # fresh matings tried for a child that duplicates a parent or a sibling
+_SAME = 1e-12  # unit-cube coordinates this close are the same point
+
 # (objectives `n x m`, violation `n`, size, generation) -> indices of the survivors
 Survive = Callable[[np.ndarray, np.ndarray, int, int], np.ndarray]
 
@@ -97,6 +100,16 @@ def suggest_generation(
     return Proposal(tuple(suggestions), study_attrs)
 
 
+@dataclass(frozen=True)
+class _Parents:
+    """The parent population as breeding reads it: unit points, objectives, ranks' inputs."""
+
+    encoded: np.ndarray
+    objectives: np.ndarray
+    violation: np.ndarray
+    crowding: np.ndarray
+
+
 def _offspring(
     engine: Breeding,
     scheme: Scheme,
@@ -110,11 +123,38 @@ def _offspring(
 
     The mating (tournaments, crossover) draws from a stream keyed on the pair, the mutation
     from one keyed on the trial, so numbers, which are unique per worker, keep points distinct.
+    A child equal to a parent or to a trial of its own generation is bred again from a fresh
+    random mating, as pymoo's duplicate elimination does: copies cost evaluations and crowd
+    the population.
     """
     dim = history.spec.space.dim
     if generation == 0 or not parents:
         return generator(seed, number).random(dim)
     mating = generator(seed, generation, number // 2)
+    pool = _parent_pool(history, scheme, parents, mating)
+    matings = max(1, engine.population_size // 2)
+    entrants = tournament_entrants(generator(seed, generation), len(parents), matings)
+    pair = entrants[(number // 2) % matings]
+    siblings = [
+        t
+        for t in history.trials
+        if t.has_params and _generation_of(t, scheme.generation_key) == generation
+    ]
+    taken = np.vstack((pool.encoded, history.encoded_params(siblings)))
+    rng = generator(seed, number)
+    child = _breed(engine, pool, pair, mating, rng, number)
+    for _ in range(_RETRIES):
+        if not np.all(np.abs(taken - child) <= _SAME, axis=1).any():
+            break
+        child = _breed(
+            engine, pool, mating.integers(len(parents), size=(2, 2)), mating, rng, number
+        )
+    return child
+
+
+def _parent_pool(
+    history: History, scheme: Scheme, parents: list[TrialRecord], mating: np.random.Generator
+) -> _Parents:
     encoded = history.encoded_params(parents)
     encoded = np.where(np.isnan(encoded), mating.random(encoded.shape), encoded)  # inactive
     objectives = history.objective_matrix(parents)
@@ -123,20 +163,34 @@ def _offspring(
         _, crowding = rank_and_crowding(objectives, violation)
     else:  # no dominance, no crowding: equal violations meet a coin flip
         objectives, crowding = np.zeros_like(objectives), np.zeros(len(parents))
-    matings = max(1, engine.population_size // 2)
-    entrants = tournament_entrants(generator(seed, generation), len(parents), matings)
-    (a, b), (c, d) = entrants[(number // 2) % matings]
-    first = binary_tournament(mating, int(a), int(b), objectives, violation, crowding)
-    second = binary_tournament(mating, int(c), int(d), objectives, violation, crowding)
+    return _Parents(encoded, objectives, violation, crowding)
+
+
+def _breed(
+    engine: Breeding,
+    pool: _Parents,
+    pair: np.ndarray,
+    mating: np.random.Generator,
+    rng: np.random.Generator,
+    number: int,
+) -> np.ndarray:
+    """Two binary tournaments among the `2 x 2` entrants `pair`, SBX, polynomial mutation."""
+    (a, b), (c, d) = pair
+    first = binary_tournament(
+        mating, int(a), int(b), pool.objectives, pool.violation, pool.crowding
+    )
+    second = binary_tournament(
+        mating, int(c), int(d), pool.objectives, pool.violation, pool.crowding
+    )
     crossed = mating.random() < engine.crossover_probability
+    encoded = pool.encoded
     children = (
         sbx(mating, encoded[first], encoded[second], engine.crossover_eta) if crossed else None
     )
     child = encoded[(first, second)[number % 2]] if children is None else children[number % 2]
     probability = engine.mutation_probability
     if probability is None:
-        probability = min(0.5, 1.0 / max(dim, 1))
-    rng = generator(seed, number)
+        probability = min(0.5, 1.0 / max(len(child), 1))
     return polynomial_mutation(
         rng, child, engine.mutation_eta, probability, at_least_once=not crossed
     )
