@@ -29,6 +29,7 @@ from apogee.optimizers.base import Proposal, Suggestion
 
 _RETRIES = 10  # fresh matings tried for a child that duplicates a parent or a sibling
 _SAME = 1e-12  # unit-cube coordinates this close are the same point
+_FILL = 0x66  # sub-stream of a generation: coordinates for inactive conditional parameters
 
 # (objectives `n x m`, violation `n`, size, generation) -> indices of the survivors
 Survive = Callable[[np.ndarray, np.ndarray, int, int], np.ndarray]
@@ -84,12 +85,18 @@ def suggest_generation(
     size = engine.population_size
     generation, filled = _current_generation(history, scheme)
     parents, stored = _parents(history, scheme, generation, size)
+    mating_pool = _mating_pool(engine, scheme, history, parents, seed, generation)
     suggestions = []
     for number in numbers:
         if filled >= size:
             generation, filled = generation + 1, 0
             parents, stored = _parents(history, scheme, generation, size, stored)
-        unit = _offspring(engine, scheme, history, parents, seed, number, generation)
+            mating_pool = _mating_pool(engine, scheme, history, parents, seed, generation)
+        if mating_pool is None:  # generation 0: uniform random
+            unit = generator(seed, number).random(history.spec.space.dim)
+        else:
+            unit = _offspring(engine, mating_pool, seed, number)
+            mating_pool.taken = np.vstack((mating_pool.taken, unit))
         suggestions.append(
             Suggestion(history.spec.space.decode(unit), {scheme.generation_key: generation})
         )
@@ -100,25 +107,52 @@ def suggest_generation(
     return Proposal(tuple(suggestions), study_attrs)
 
 
-@dataclass(frozen=True)
-class _Parents:
-    """The parent population as breeding reads it: unit points, objectives, ranks' inputs."""
+@dataclass
+class _MatingPool:
+    """What breeding one generation reads, computed once per call and generation.
 
+    `encoded` `n x d` are the parents' unit points, `objectives`, `violation` and `crowding`
+    the inputs of the tournament, `entrants` the generation's tournaments, and `taken` the
+    points a child must not repeat (parents, the generation's trials, this call's children).
+    """
+
+    generation: int
     encoded: np.ndarray
     objectives: np.ndarray
     violation: np.ndarray
     crowding: np.ndarray
+    entrants: np.ndarray
+    taken: np.ndarray
 
 
-def _offspring(
+def _mating_pool(
     engine: Breeding,
     scheme: Scheme,
     history: History,
     parents: list[TrialRecord],
     seed: int,
-    number: int,
     generation: int,
-) -> np.ndarray:
+) -> _MatingPool | None:
+    if generation == 0 or not parents:
+        return None
+    encoded = history.encoded_params(parents)
+    fill = generator(seed, generation, _FILL).random(encoded.shape)
+    encoded = np.where(np.isnan(encoded), fill, encoded)  # inactive columns
+    objectives = history.objective_matrix(parents)
+    violation = violation_of(history, parents)
+    if scheme.dominance:
+        _, crowding = rank_and_crowding(objectives, violation)
+    else:  # no dominance, no crowding: equal violations meet a coin flip
+        objectives, crowding = np.zeros_like(objectives), np.zeros(len(parents))
+    matings = max(1, engine.population_size // 2)
+    entrants = tournament_entrants(generator(seed, generation), len(parents), matings)
+    key = scheme.generation_key
+    siblings = [t for t in history.trials if t.has_params and _generation_of(t, key) == generation]
+    taken = np.vstack((encoded, np.nan_to_num(history.encoded_params(siblings), nan=-1.0)))
+    return _MatingPool(generation, encoded, objectives, violation, crowding, entrants, taken)
+
+
+def _offspring(engine: Breeding, pool: _MatingPool, seed: int, number: int) -> np.ndarray:
     """The child for trial `number`: trials `2j` and `2j + 1` get the two children of one mating.
 
     The mating (tournaments, crossover) draws from a stream keyed on the pair, the mutation
@@ -127,48 +161,21 @@ def _offspring(
     random mating, as pymoo's duplicate elimination does: copies cost evaluations and crowd
     the population.
     """
-    dim = history.spec.space.dim
-    if generation == 0 or not parents:
-        return generator(seed, number).random(dim)
-    mating = generator(seed, generation, number // 2)
-    pool = _parent_pool(history, scheme, parents, mating)
-    matings = max(1, engine.population_size // 2)
-    entrants = tournament_entrants(generator(seed, generation), len(parents), matings)
-    pair = entrants[(number // 2) % matings]
-    siblings = [
-        t
-        for t in history.trials
-        if t.has_params and _generation_of(t, scheme.generation_key) == generation
-    ]
-    taken = np.vstack((pool.encoded, history.encoded_params(siblings)))
+    mating = generator(seed, pool.generation, number // 2)
+    pair = pool.entrants[(number // 2) % len(pool.entrants)]
     rng = generator(seed, number)
     child = _breed(engine, pool, pair, mating, rng, number)
     for _ in range(_RETRIES):
-        if not np.all(np.abs(taken - child) <= _SAME, axis=1).any():
+        if not np.all(np.abs(pool.taken - child) <= _SAME, axis=1).any():
             break
-        child = _breed(
-            engine, pool, mating.integers(len(parents), size=(2, 2)), mating, rng, number
-        )
+        fresh = mating.integers(len(pool.encoded), size=(2, 2))
+        child = _breed(engine, pool, fresh, mating, rng, number)
     return child
-
-
-def _parent_pool(
-    history: History, scheme: Scheme, parents: list[TrialRecord], mating: np.random.Generator
-) -> _Parents:
-    encoded = history.encoded_params(parents)
-    encoded = np.where(np.isnan(encoded), mating.random(encoded.shape), encoded)  # inactive
-    objectives = history.objective_matrix(parents)
-    violation = violation_of(history, parents)
-    if scheme.dominance:
-        _, crowding = rank_and_crowding(objectives, violation)
-    else:  # no dominance, no crowding: equal violations meet a coin flip
-        objectives, crowding = np.zeros_like(objectives), np.zeros(len(parents))
-    return _Parents(encoded, objectives, violation, crowding)
 
 
 def _breed(
     engine: Breeding,
-    pool: _Parents,
+    pool: _MatingPool,
     pair: np.ndarray,
     mating: np.random.Generator,
     rng: np.random.Generator,
