@@ -47,22 +47,26 @@ def default_partitions(m: int, most: int = 100) -> int:
     return partitions
 
 
-def _normalize(F: np.ndarray, front: np.ndarray) -> np.ndarray:
-    """`F` mapped so the ideal point is 0 and the hyperplane intercepts are 1 (Sec. IV-C)."""
+def _normalize(F: np.ndarray, front: np.ndarray, archive: np.ndarray) -> np.ndarray:
+    """`F` mapped so the ideal point is 0 and the hyperplane intercepts are 1 (Sec. IV-C).
+
+    The ideal point, the extreme points and the worst point are taken over `F` and the
+    `archive` of earlier objective vectors, as pymoo remembers them across generations.
+    """
     m = F.shape[1]
-    ideal = F.min(axis=0)
+    seen = np.vstack((F, archive))
+    ideal, worst = seen.min(axis=0), seen.max(axis=0)
     weights = np.where(np.eye(m) > 0, 1.0, _OFF_AXIS)
-    asf = ((F[:, None, :] - ideal) / weights[None, :, :]).max(axis=2)  # `n x m`
-    extremes = F[asf.argmin(axis=0)] - ideal
-    worst = F.max(axis=0)
+    asf = ((seen[:, None, :] - ideal) / weights[None, :, :]).max(axis=2)  # `n x m`
+    extremes = seen[asf.argmin(axis=0)] - ideal
     try:
         b = np.linalg.solve(extremes, np.ones(m))
         intercepts = 1.0 / b
         valid = np.allclose(extremes @ b, 1.0) and bool(np.all(intercepts > _MIN_SPAN))
     except np.linalg.LinAlgError:
         valid = False
-    nadir = ideal + intercepts if valid else F[front].max(axis=0)
-    nadir = np.where(nadir - ideal > _MIN_SPAN, np.minimum(nadir, worst), worst)
+    nadir = np.minimum(ideal + intercepts, worst) if valid else F[front].max(axis=0)
+    nadir = np.where(nadir - ideal > _MIN_SPAN, nadir, F.max(axis=0))
     span = np.where(nadir - ideal > _MIN_SPAN, nadir - ideal, 1.0)
     normalized: np.ndarray = (F - ideal) / span
     return normalized
@@ -86,8 +90,12 @@ def niching_survivors(
     size: int,
     directions: ArrayLike,
     rng: np.random.Generator,
+    archive: ArrayLike | None = None,
 ) -> np.ndarray:
     """Indices (sorted) of the `size` rows NSGA-III keeps from `(n, m)` minimized `values`.
+
+    `archive` `(k, m)`: objective vectors of earlier generations (feasible), which the
+    normalization's ideal, extreme and worst points remember.
 
     Feasible rows go first (by fronts and niches); when fewer than `size` are feasible, the
     least violated infeasible rows fill up, as in constraint domination. Ties between equally
@@ -109,7 +117,8 @@ def niching_survivors(
     pool = feasible[ranks <= last]
     if counts[last] == size:
         return np.sort(pool)
-    normalized = _normalize(F[pool], np.flatnonzero(ranks[ranks <= last] == 0))
+    earlier = np.empty((0, F.shape[1])) if archive is None else np.asarray(archive, dtype=float)
+    normalized = _normalize(F[pool], np.flatnonzero(ranks[ranks <= last] == 0), earlier)
     niche, distance = associate(normalized, directions)
     in_last = ranks[ranks <= last] == last
     niche_count = np.bincount(niche[~in_last], minlength=len(np.asarray(directions)))

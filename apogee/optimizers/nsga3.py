@@ -90,6 +90,20 @@ class NSGA3(Engine):
         return suggest_generation(breeding, scheme, history, numbers, seed)
 
 
+def _archive(history: History, generation: int) -> np.ndarray:
+    """Objectives `k x m` of the feasible trials of generations up to `generation`.
+
+    Bounded by the generation, not by the history's end, so that a generation's survivors are
+    the same whenever (and in whichever process) its survival is computed.
+    """
+    trials = [
+        t
+        for t in history.feasible()
+        if isinstance(g := t.system_attrs.get(GENERATION, 0), int) and g <= generation
+    ]
+    return history.objective_matrix(trials)
+
+
 @dataclass(frozen=True)
 class _Breeding:
     """The options breeding reads, with the population size resolved."""
