@@ -5,8 +5,9 @@ scales every hypervolume by the same factor, so the argmax is that of the raw ob
 suggestion draws `_MC_SAMPLES` joint posterior samples at the baseline (the observed feasible
 front, running trials and the suggestions already made in this call) and at the candidates,
 and scores `log mean_s HVI_s(x) + log PoF(x)` (`apogee.acquisition.expected_hypervolume_improvement`).
-The candidates are the inner optimizer's raw samples (Sobol' points and perturbations of the
-front), scored without gradients. The reference point is the observed front's nadir plus 10%
+The candidates, scored without gradients, are the engine's ParEGO suggestion for the same trial
+number and the inner optimizer's raw samples (Sobol' points, perturbations of the front and of
+that suggestion). The reference point is the observed front's nadir plus 10%
 of its range, in the standardized space.
 """
 
@@ -81,14 +82,21 @@ def ehvi_point(
     domain: Domain,
     rng: np.random.Generator,
     *,
+    proposed: np.ndarray,
     believed: np.ndarray,
     exclude: np.ndarray,
     options: OptimizeOptions,
-) -> np.ndarray | None:
-    """The candidate with the best log EHVI + log PoF; None if no candidate improves at all."""
-    candidates = domain.canonical(raw_candidates(domain, rng, hv.front, options))
-    keep = [i for i in range(len(candidates)) if not contains(exclude, candidates[i])]
-    candidates = candidates[keep] if keep else candidates
+) -> np.ndarray:
+    """The candidate with the best log EHVI + log PoF; `proposed` if no candidate improves.
+
+    `proposed` (a canonical point `d`, the ParEGO suggestion: gradient-optimized, so it reaches
+    the bounds and sharp optima that raw candidates only approach) is one of the candidates,
+    and perturbations of it are among the raw ones.
+    """
+    anchors = np.vstack((proposed, hv.front))
+    raw = domain.canonical(raw_candidates(domain, rng, anchors, options))
+    keep = [i for i in range(len(raw)) if not contains(exclude, raw[i])]
+    candidates = np.vstack((proposed, raw[keep]))
     baseline = np.vstack((hv.front, believed))
     points = torch.as_tensor(np.vstack((baseline, candidates)), dtype=torch.float64)
     normals = rng.standard_normal((len(hv.models), _MC_SAMPLES, len(points)))
@@ -99,7 +107,7 @@ def ehvi_point(
     n = len(baseline)
     improvement = expected_hypervolume_improvement(samples[:, :n], samples[:, n:], hv.reference)
     if not (improvement > 0).any():
-        return None
+        return proposed
     value = np.log(np.where(improvement > 0, improvement, np.nan))
     if constraints:
         models, thresholds = zip(*constraints, strict=True)

@@ -11,8 +11,9 @@ of feasibility, and while no complete trial is feasible the engine maximizes tha
 alone. The incumbent is the best feasible outcome. Several objectives are scalarized per
 suggestion (ParEGO, `apogee.moo.chebyshev_scalarization`) with weights drawn from the stream
 of that trial number, and the scalarization is modelled like a single objective; or, with
-`multi_objective="ehvi"`, scored by noisy expected hypervolume improvement (`_ehvi.py`), with
-ParEGO as the fallback while nothing is feasible or no candidate improves.
+`multi_objective="ehvi"`, scored by noisy expected hypervolume improvement (`_ehvi.py`) over
+raw candidates plus the ParEGO point, which is also the answer while nothing is feasible or no
+candidate improves.
 """
 
 from __future__ import annotations
@@ -97,31 +98,27 @@ def suggest(engine: GP, history: History, numbers: Sequence[int], seed: int) -> 
     suggestions = []
     for number in numbers:
         rng = generator(seed, _STREAM, number)
-        x = (
-            None
-            if hv is None
-            else ehvi_point(
+        current = target
+        if current is None:  # several objectives: this trial number's scalarization
+            values = _parego_values(objectives, seed, number)
+            current = _believed(_fit_target(engine, inputs, X, values, violation, warm), believed)
+        x = _next_point(engine, current, constraints, domain, rng, exclude)
+        if hv is not None:  # EHVI chooses among its candidates and the ParEGO point
+            x = ehvi_point(
                 hv,
                 constraints,
                 domain,
                 rng,
+                proposed=x,
                 believed=believed,
                 exclude=exclude,
                 options=_options(engine),
             )
-        )
-        current = target
-        if x is None:
-            if current is None:  # several objectives: this trial number's scalarization
-                values = _parego_values(objectives, seed, number)
-                fitted = _fit_target(engine, inputs, X, values, violation, warm)
-                current = _believed(fitted, believed)
-            x = _next_point(engine, current, constraints, domain, rng, exclude)
         exclude, believed = np.vstack((exclude, x)), np.vstack((believed, x))
         constraints = [(believe(model, x[None, :]), t) for model, t in constraints]
         target = None if target is None else _believed(target, x[None, :])
-        fit = {} if current is None else {HYPERPARAMETERS: to_attrs(current.hyper)}
-        suggestions.append(Suggestion(space.decode(x), {**fit, **shared_attrs}))
+        attrs = {HYPERPARAMETERS: to_attrs(current.hyper), **shared_attrs}
+        suggestions.append(Suggestion(space.decode(x), attrs))
     return Proposal(tuple(suggestions))
 
 
