@@ -46,6 +46,8 @@ class Variation(Protocol):
     def mutation_eta(self) -> float: ...
     @property
     def mutation_probability(self) -> float | None: ...
+    @property
+    def mutated_fraction(self) -> float: ...
 
 
 class Breeding(Variation, Protocol):
@@ -76,6 +78,7 @@ def check_variation(engine: Variation, owner: str) -> None:
     check_float(engine.mutation_eta, "mutation_eta", owner, low=0.0)
     if engine.mutation_probability is not None:
         check_float(engine.mutation_probability, "mutation_probability", owner, low=0.0, high=1.0)
+    check_float(engine.mutated_fraction, "mutated_fraction", owner, low=0.0, high=1.0)
 
 
 def suggest_generation(
@@ -181,7 +184,11 @@ def _breed(
     rng: np.random.Generator,
     number: int,
 ) -> np.ndarray:
-    """Two binary tournaments among the `2 x 2` entrants `pair`, SBX, polynomial mutation."""
+    """Two binary tournaments among the `2 x 2` entrants `pair`, SBX, polynomial mutation.
+
+    A child that neither crossover nor mutation changed is a copy of its parent; the duplicate
+    check in `_offspring` breeds it again.
+    """
     (a, b), (c, d) = pair
     first = binary_tournament(
         mating, int(a), int(b), pool.objectives, pool.violation, pool.crowding
@@ -198,9 +205,9 @@ def _breed(
     probability = engine.mutation_probability
     if probability is None:
         probability = min(0.5, 1.0 / max(len(child), 1))
-    return polynomial_mutation(
-        rng, child, engine.mutation_eta, probability, at_least_once=not crossed
-    )
+    if rng.random() >= engine.mutated_fraction:  # pymoo's PM mutates a child with prob 0.9
+        return child.copy()
+    return polynomial_mutation(rng, child, engine.mutation_eta, probability)
 
 
 def violation_of(history: History, trials: Sequence[TrialRecord]) -> np.ndarray:

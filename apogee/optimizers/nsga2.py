@@ -27,7 +27,9 @@ class NSGA2(Engine):
     """NSGA-II for several objectives (one works too), with constraint domination.
 
     Defaults are pymoo's: population 100, SBX with eta 15 applied with probability 0.9,
-    polynomial mutation with eta 20 and probability min(0.5, 1/d) per variable.
+    polynomial mutation with eta 20 and probability min(0.5, 1/d) per variable, applied to a
+    child with probability 0.9 (`mutated_fraction`); duplicates of a parent or of a trial of
+    the same generation are bred again.
 
     Example:
         >>> import apogee as ap
@@ -44,6 +46,7 @@ class NSGA2(Engine):
     crossover_probability: float = 0.9
     mutation_eta: float = 20.0
     mutation_probability: float | None = None
+    mutated_fraction: float = 0.9
 
     name: ClassVar[str] = "nsga2"
     handles_multi_objective: ClassVar[bool] = True

@@ -31,9 +31,9 @@ class NSGA3(Engine):
     """NSGA-III for three or more objectives (two work too), with constraint domination.
 
     Defaults are pymoo's `NSGA3`: SBX with eta 30 applied always, polynomial mutation with
-    eta 20 and probability 1/d; `partitions` (Das-Dennis) defaults to the most with at most
-    100 directions (12 for 3 objectives: 91 directions) and the population to the directions
-    rounded up to a multiple of 4 (92), as Deb & Jain (2014) do.
+    eta 20 and probability 1/d applied to 90% of the children; `partitions` (Das-Dennis)
+    defaults to the most with at most 100 directions (12 for 3 objectives: 91 directions) and
+    the population to the directions rounded up to a multiple of 4 (92), as Deb & Jain (2014) do.
 
     Example:
         >>> import apogee as ap
@@ -53,6 +53,7 @@ class NSGA3(Engine):
     crossover_probability: float = 1.0
     mutation_eta: float = 20.0
     mutation_probability: float | None = None
+    mutated_fraction: float = 0.9
 
     name: ClassVar[str] = "nsga3"
     handles_multi_objective: ClassVar[bool] = True
@@ -85,6 +86,7 @@ class NSGA3(Engine):
             self.crossover_probability,
             self.mutation_eta,
             self.mutation_probability,
+            self.mutated_fraction,
         )
         scheme = Scheme(GENERATION, POPULATION, survive, dominance=False)
         return suggest_generation(breeding, scheme, history, numbers, seed)
@@ -113,3 +115,4 @@ class _Breeding:
     crossover_probability: float
     mutation_eta: float
     mutation_probability: float | None
+    mutated_fraction: float

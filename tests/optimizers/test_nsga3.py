@@ -74,8 +74,9 @@ def test_converges_on_dtlz2_and_keeps_generations_in_storage() -> None:
             assert generations == [g for g in range(30) for _ in range(16)]  # 15 directions -> 16
             assert study.attrs[POPULATION]["generation"] == 28
             front = np.array([[t.values[k] for k in objectives] for t in study.pareto_front()])
-            assert np.abs(np.linalg.norm(front, axis=1) - 1).max() < 0.2  # near the unit sphere
-    # measured: nsga3 0.684, random 0.494 (nsga2, population 16: 0.606); the maximum is
+            distance = np.abs(np.linalg.norm(front, axis=1) - 1)  # to the unit sphere
+            assert np.median(distance) < 0.05  # measured 0.0195
+    # measured: nsga3 0.667, random 0.494 (nsga2, population 16: 0.652); the maximum is
     # 1.331 - pi / 6 = 0.8074
     assert volumes["nsga3"] > volumes["random"] + 0.1, volumes
 
