@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 # Modules under apogee.cli that add subcommands; each defines `register(subparsers)`.
-SUBCOMMAND_MODULES: tuple[str, ...] = ("studies",)
+SUBCOMMAND_MODULES: tuple[str, ...] = ("studies", "bench")
 
 
 def build_parser() -> argparse.ArgumentParser:
