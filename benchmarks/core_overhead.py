@@ -11,6 +11,7 @@ With `--storage sqlite` each run uses a fresh SQLite file for each library (Optu
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import tempfile
@@ -133,7 +134,8 @@ def main() -> None:
         "",
         f"Command: `python benchmarks/core_overhead.py --sizes {' '.join(map(str, args.sizes))} "
         f"--repeats {args.repeats} --storage {'POSTGRES_URL' if kind == 'postgres' else args.storage}`",
-        f"Machine: {platform.machine()}, Python {platform.python_version()}, 2 shared cores.",
+        f"Machine: {platform.machine()}, Python {platform.python_version()}, 2 shared cores; "
+        f"1-minute load average at the end of the run: {os.getloadavg()[0]:.1f}.",
         "",
         "| trials n | apogee ms/trial | Optuna ms/trial | Optuna / apogee |",
         "|---|---|---|---|",

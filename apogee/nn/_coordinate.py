@@ -177,5 +177,6 @@ class CoordinateZO(Optimizer):
         if indices:
             slopes = coordinate_forward_difference(values, base, self.mu)
             index = torch.tensor(indices, dtype=torch.long, device=param.device)
-            grad.view(-1)[index] = slopes.to(device=param.device, dtype=param.dtype)
+            # dtype first, on the CPU: some devices (MPS) have no float64.
+            grad.view(-1)[index] = slopes.to(dtype=param.dtype).to(param.device)
         return grad

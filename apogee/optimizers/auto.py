@@ -1,63 +1,183 @@
-"""`auto`: picks an engine from the study's spec and history, and says why.
+"""`auto`: picks an engine from the spec, the budget and the history, and says why.
 
-For now the candidates are the space-filling engines (`sobol`, else `random`) and, for several
-objectives, NSGA-II once a full population of space-filling points exists (those points become
-its generation 0). The GP and the other population engines join the policy as they land. The
-choice is written to the study's attributes under `"auto"` so that a user can see what ran and
-why.
+The policy, for the next suggestions:
+
+* several objectives, or constraints (the GP does not model constraints yet): Sobol' points
+  until a full NSGA-II population exists, then NSGA-II (constraint domination);
+* one objective, dimension at most `gp_max_dim`: the GP (Bayesian optimization is worth its
+  cost while evaluations are few) for the first `gp_trials` trials, then CMA-ES warm-started at
+  the best point so far, as evaluations have become plentiful. When the budget is known and
+  at most `1.5 · gp_trials`, the GP runs to the end (CMA-ES would not have time to adapt);
+* one objective in higher dimension: CMA-ES from the start (a GP needs too many points there);
+* `portfolio=True`: every suggestion goes to one of several engines chosen by a bandit on their
+  recent improvements (`_portfolio`, as Balans does over neighborhoods).
+
+The choice is a function of the history (trial counts only grow, so the engine never flaps),
+and it is written to the study's attributes: `"auto"` holds the current engine and reason,
+`"auto:log"` every change with the first trial number it applied to.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from apogee.history import History, StudySpec
-from apogee.optimizers.base import Engine, Proposal
+from apogee._util.validation import check_int
+from apogee.history import JSON, History, StudySpec
+from apogee.optimizers import _portfolio as bandit
+from apogee.optimizers._cmaes import CMAES
+from apogee.optimizers._de import DE
+from apogee.optimizers.base import Engine, Proposal, Suggestion
+from apogee.optimizers.gp import GP
 from apogee.optimizers.nsga2 import NSGA2
 from apogee.optimizers.random import Random
 from apogee.optimizers.sobol import MAX_SOBOL_DIM, Sobol
 
+WARM_SIGMA = 0.1  # CMA-ES step size after a GP phase: the search is already local
 
-def choose_engine(spec: StudySpec, history: History) -> tuple[Engine, str]:
+
+def _space_filling(spec: StudySpec) -> Engine:
+    return Sobol() if spec.space.dim <= MAX_SOBOL_DIM else Random()
+
+
+def _population_policy(spec: StudySpec, history: History) -> tuple[Engine, str]:
+    """Sobol' until a full NSGA-II population, then NSGA-II (several objectives, constraints)."""
+    why = "several objectives" if spec.is_multi_objective else "constraints (the GP has none yet)"
+    population = NSGA2().population_size
+    evaluated = len(history.complete) + len(history.pending)
+    if evaluated >= population:
+        return NSGA2(), f"{why} and {evaluated} evaluated points: a full NSGA-II population"
+    filler = _space_filling(spec)
+    return filler, f"{why}: {filler.name} points until NSGA-II has {population} to start from"
+
+
+def choose_engine(
+    spec: StudySpec,
+    history: History,
+    *,
+    budget: int | None = None,
+    gp_trials: int = 200,
+    gp_max_dim: int = 20,
+) -> tuple[Engine, str]:
     """The engine `auto` delegates to for the next suggestions, with the reason."""
-    if spec.is_multi_objective:
-        population = NSGA2().population_size
-        evaluated = len(history.complete) + len(history.pending)
-        if evaluated >= population:
-            return (
-                NSGA2(),
-                f"several objectives and {evaluated} evaluated points: a full NSGA-II population",
-            )
-        space_filling = "sobol" if spec.space.dim <= MAX_SOBOL_DIM else "random"
-        reason = f"several objectives: {space_filling} points until NSGA-II has {population} to start from"
-        return (Sobol() if space_filling == "sobol" else Random()), reason
-    if spec.space.dim > MAX_SOBOL_DIM:
-        return Random(), f"dimension {spec.space.dim} exceeds Sobol's {MAX_SOBOL_DIM}"
-    return Sobol(), "space filling covers the space evenly; no model-based engine is available yet"
+    if spec.is_multi_objective or spec.constraints:
+        return _population_policy(spec, history)
+    dim = spec.space.dim
+    if dim == 0:
+        return Random(), "nothing to search: every parameter is fixed"
+    if dim > gp_max_dim:
+        return CMAES(), f"dimension {dim} > {gp_max_dim}: CMA-ES scales where a GP does not"
+    if budget is not None and budget <= 1.5 * gp_trials:
+        return GP(), f"a budget of {budget} trials: each evaluation is worth a GP model"
+    if history.n_trials < gp_trials:
+        return (
+            GP(),
+            f"fewer than {gp_trials} trials in dimension {dim}: a GP model is worth its cost",
+        )
+    return (
+        CMAES(sigma0=WARM_SIGMA),
+        f"{gp_trials} trials or more: evaluations are plentiful, so CMA-ES continues from the "
+        "best point",
+    )
 
 
 @dataclass(frozen=True)
 class Auto(Engine):
-    """Chooses an engine from the space, budget and objectives; records its choice.
+    """Chooses an engine from the space, budget, dimension and objectives; records its choice.
+
+    Args:
+        budget: the number of trials the study will run, if known (`ap.minimize` passes it).
+        portfolio: let a bandit share the evaluations among several engines.
+        gp_trials: trials after which a single-objective study moves from GP to CMA-ES.
+        gp_max_dim: the largest dimension the GP is used for.
+        window: recent rewards per arm that the portfolio's bandit looks at.
 
     Example:
         >>> import apogee as ap
         >>> study = ap.create_study("demo", space=ap.Space({"x": ap.Float(0, 1)}), seed=0)
         >>> _ = study.ask()
         >>> study.attrs["auto"]["engine"]
-        'sobol'
+        'gp'
     """
+
+    budget: int | None = None
+    portfolio: bool = False
+    gp_trials: int = 200
+    gp_max_dim: int = 20
+    window: int = 50
 
     name: ClassVar[str] = "auto"
     handles_multi_objective: ClassVar[bool] = True
     handles_constraints: ClassVar[bool] = True
 
+    def __post_init__(self) -> None:
+        if self.budget is not None:
+            check_int(self.budget, "budget", "Auto", low=1)
+        if not isinstance(self.portfolio, bool):
+            raise TypeError(
+                f"The 'portfolio' parameter of Auto must be a bool. Got {self.portfolio!r} instead."
+            )
+        check_int(self.gp_trials, "gp_trials", "Auto", low=1)
+        check_int(self.gp_max_dim, "gp_max_dim", "Auto", low=0)
+        check_int(self.window, "window", "Auto", low=1)
+
+    def arms(self, spec: StudySpec) -> tuple[str, ...]:
+        """The portfolio's engines: GP where it fits, CMA-ES and DE."""
+        return ("gp", "cmaes", "de") if spec.space.dim <= self.gp_max_dim else ("cmaes", "de")
+
     def suggest(self, history: History, numbers: Sequence[int], seed: int) -> Proposal:
-        engine, reason = choose_engine(history.spec, history)
+        spec = history.spec
+        if self.portfolio and not (spec.is_multi_objective or spec.constraints) and spec.space.dim:
+            return self._portfolio(history, numbers, seed)
+        engine, reason = choose_engine(
+            spec,
+            history,
+            budget=self.budget,
+            gp_trials=self.gp_trials,
+            gp_max_dim=self.gp_max_dim,
+        )
         proposal = engine.suggest(history, numbers, seed)
         choice = {"engine": engine.name, "reason": reason}
-        if history.study_attrs.get("auto") == choice:
-            return proposal
-        return Proposal(proposal.suggestions, {**proposal.study_attrs, "auto": choice})
+        return Proposal(
+            proposal.suggestions,
+            {**proposal.study_attrs, **_record(history, choice, min(numbers, default=0))},
+        )
+
+    def _portfolio(self, history: History, numbers: Sequence[int], seed: int) -> Proposal:
+        arms = self.arms(history.spec)
+        stats = bandit.arm_stats(history, arms, self.window)
+        chosen = bandit.choose_arms(stats, arms, numbers, seed)
+        engines: dict[str, Engine] = {"gp": GP(), "cmaes": CMAES(), "de": DE()}
+        by_number: dict[int, Suggestion] = {}
+        study_attrs: dict[str, JSON] = {}
+        for arm in arms:
+            mine = [n for n, a in zip(numbers, chosen, strict=True) if a == arm]
+            if not mine:
+                continue
+            proposal = engines[arm].suggest(history, mine, seed)
+            study_attrs.update(proposal.study_attrs)
+            for number, suggestion in zip(mine, proposal.suggestions, strict=True):
+                attrs = {**suggestion.attrs, bandit.ARM: arm}
+                by_number[number] = Suggestion(suggestion.params, attrs)
+        summary = {
+            arm: {"pulls": s.pulls, "recent": s.recent, "improvements": s.successes}
+            for arm, s in stats.items()
+        }
+        choice = {
+            "engine": "portfolio",
+            "reason": f"a bandit on recent improvements shares the trials among {list(arms)}",
+        }
+        study_attrs.update(_record(history, choice, min(numbers, default=0)))
+        study_attrs["auto:portfolio"] = summary
+        return Proposal(tuple(by_number[n] for n in numbers), study_attrs)
+
+
+def _record(history: History, choice: Mapping[str, str], first: int) -> dict[str, JSON]:
+    """The study attributes for `choice`: nothing new unless it changed, then a log entry too."""
+    if history.study_attrs.get("auto") == choice:
+        return {}
+    log = history.study_attrs.get("auto:log")
+    entries = list(log) if isinstance(log, list) else []
+    entries.append({"trial": first, **choice})
+    return {"auto": dict(choice), "auto:log": entries}

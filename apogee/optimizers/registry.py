@@ -8,6 +8,10 @@ from typing import Any
 
 from apogee._util.errors import UnsupportedError
 from apogee._util.validation import reject_unknown_keys
+from apogee.optimizers._cbo import CBO
+from apogee.optimizers._cmaes import CMAES
+from apogee.optimizers._de import DE
+from apogee.optimizers._zo import ZO
 from apogee.optimizers.auto import Auto
 from apogee.optimizers.base import Engine
 from apogee.optimizers.gp import GP
@@ -19,11 +23,15 @@ from apogee.optimizers.sobol import Sobol
 # One engine per line, so engines added concurrently never touch the same line.
 _ENGINE_TYPES: tuple[type[Engine], ...] = (
     Auto,
+    CBO,
+    CMAES,
+    DE,
     GP,
     NSGA2,
     NSGA3,
     Random,
     Sobol,
+    ZO,
 )
 ENGINES: Mapping[str, type[Engine]] = {engine.name: engine for engine in _ENGINE_TYPES}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ import numpy as np
 from apogee._util.errors import InvalidSpaceError
 from apogee._util.validation import check_int
 from apogee.history import TrialState
-from apogee.optimizers import Engine
+from apogee.optimizers import Auto, Engine, make_engine
 from apogee.space import Space
 from apogee.storage import Storage
 from apogee.study._create import create_study
@@ -80,11 +81,14 @@ def minimize(
             return array_objective(np.array([params[name] for name in names], dtype=float))
 
     assert space is not None
+    engine = make_engine(optimizer)
+    if isinstance(engine, Auto) and engine.budget is None:  # `auto` plans with the budget
+        engine = dataclasses.replace(engine, budget=budget)
     study = create_study(
         study_name or f"minimize-{uuid.uuid4().hex[:8]}",
         space=space,
         storage=storage,
-        optimizer=optimizer,
+        optimizer=engine,
         seed=seed,
     )
     study.optimize(objective, n_trials=budget, callbacks=callbacks, progress=progress)

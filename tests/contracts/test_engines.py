@@ -1,6 +1,6 @@
 """Every engine in the registry passes `OptimizerContract`."""
 
-from apogee.optimizers import NSGA3, Auto, Engine, Random, Sobol
+from apogee.optimizers import CBO, CMAES, DE, NSGA3, ZO, Auto, Engine, Random, Sobol
 from apogee.testing import OptimizerContract
 
 
@@ -19,9 +19,36 @@ class TestNSGA3Contract(OptimizerContract):
         return NSGA3(population_size=4)
 
 
+class TestCMAESContract(OptimizerContract):
+    def make_engine(self) -> Engine:
+        return CMAES()
+
+
+class TestDEContract(OptimizerContract):
+    def make_engine(self) -> Engine:
+        return DE(population_size=4)
+
+
+class TestCBOContract(OptimizerContract):
+    def make_engine(self) -> Engine:
+        return CBO(particles=4)
+
+
+class TestZOContract(OptimizerContract):
+    def make_engine(self) -> Engine:
+        return ZO()
+
+
 class TestAutoContract(OptimizerContract):
     def make_engine(self) -> Engine:
-        return Auto()
+        # GP for the first 5 trials (its Sobol' start-up), then CMA-ES: the switch is exercised
+        # and the GP's model fits, contract-tested in tests/optimizers/test_gp.py, are not redone.
+        return Auto(gp_trials=5)
+
+
+class TestAutoPortfolioContract(OptimizerContract):
+    def make_engine(self) -> Engine:
+        return Auto(portfolio=True, gp_max_dim=0)  # CMA-ES and DE arms; GP has its own contract
 
 
 def test_auto_switches_to_nsga2_for_several_objectives() -> None:

@@ -1,0 +1,392 @@
+"""`learn_hyperparameters`: many hyperparameters of a PyTorch training problem, by hypergradients.
+
+The user gives a model, training and validation data, and says what to learn; this module
+builds the bilevel problem (inner: the weighted, regularised training loss over the model's
+parameters; outer: the validation loss over the hyperparameters), picks a solver and returns the
+learned values with the history of the validation loss.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from apogee._util.validation import check_choice, check_float, check_int, invalid
+from apogee.bilevel._aid import AID, ITD
+from apogee.bilevel._common import Solver
+from apogee.bilevel._problem import BilevelProblem, InnerDerivatives, Oracles, largest_curvature
+from apogee.bilevel._solve import solve
+
+_OWNER = "learn_hyperparameters"
+L2_KINDS = ("none", "shared", "per_feature")
+LOSSES = ("cross_entropy", "mse")
+PerSampleLoss = Callable[[Tensor, Tensor], Tensor]
+"""`loss(prediction, target)` returning one loss per sample, shape `(n,)`."""
+
+
+@dataclass(frozen=True)
+class LearnSettings:
+    """How `learn_hyperparameters` trains; the defaults suit small models on tabular data.
+
+    Args:
+        outer_lr: Adam's step on the hyperparameters (in log space for L2 weights and the
+            learning rate, in logit space for sample weights).
+        inner_lr: the training step size; `None` takes `1/L` from the curvature at the start
+            (and `0.1` as the initial value when the learning rate itself is learned).
+        inner_steps: training steps per hyperparameter update (also the unrolled steps when
+            the learning rate is learned).
+        batch_size: minibatch size for the training loss; `None` uses all training data.
+        initial_l2: the initial L2 weight(s).
+    """
+
+    outer_lr: float = 0.1
+    inner_lr: float | None = None
+    inner_steps: int = 20
+    batch_size: int | None = None
+    initial_l2: float = 1e-3
+
+    def __post_init__(self) -> None:
+        check_float(self.outer_lr, "outer_lr", "LearnSettings", low=0.0, low_open=True)
+        if self.inner_lr is not None:
+            check_float(self.inner_lr, "inner_lr", "LearnSettings", low=0.0, low_open=True)
+        check_int(self.inner_steps, "inner_steps", "LearnSettings", low=1)
+        if self.batch_size is not None:
+            check_int(self.batch_size, "batch_size", "LearnSettings", low=1)
+        check_float(self.initial_l2, "initial_l2", "LearnSettings", low=0.0, low_open=True)
+
+
+@dataclass(frozen=True)
+class HyperparameterResult:
+    """The learned hyperparameters, the model trained with them, and how the search went.
+
+    Attributes:
+        model: a copy of the model holding the parameters trained with the learned values.
+        l2_weights: the L2 weight per input feature (`(d,)`), one shared weight (`()`), or None.
+        sample_weights: the weight in `(0, 1)` of each training sample (`(n,)`), or None.
+        learning_rate: the learned training step size, or None.
+        validation_losses: the validation loss after each hyperparameter update.
+        seconds: wall time at each update.
+        solver: the bilevel solver used (`"aid"`, or `"itd"` when the learning rate is learned).
+    """
+
+    model: torch.nn.Module
+    l2_weights: Tensor | None
+    sample_weights: Tensor | None
+    learning_rate: float | None
+    validation_losses: list[float] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+    solver: str = "aid"
+
+
+def learn_hyperparameters(
+    model: torch.nn.Module,
+    train: tuple[Tensor, Tensor],
+    validation: tuple[Tensor, Tensor],
+    *,
+    l2: str = "per_feature",
+    sample_weights: bool = False,
+    learning_rate: bool = False,
+    loss: str | PerSampleLoss = "cross_entropy",
+    steps: int = 100,
+    settings: LearnSettings | None = None,
+    progress: bool = False,
+    seed: int = 0,
+) -> HyperparameterResult:
+    """Learn regularisation, sample weights and/or the learning rate that minimise validation loss.
+
+    The model is trained on `train` with the current hyperparameters, and the hyperparameters
+    are moved in the direction that lowers the loss on `validation` (the direction comes from
+    differentiating through training: a "hypergradient"); that repeats `steps` times. Typical
+    uses: one L2 weight per input feature (automatic relevance), a weight per training sample
+    that learns to ignore mislabelled samples, and the step size of training.
+
+    Args:
+        model: the model; it is copied, never changed.
+        train: `(inputs, targets)` to train on, `(n, ...)` and `(n,)` (or `(n, k)` for `"mse"`).
+        validation: `(inputs, targets)` to judge the hyperparameters on.
+        l2: `"per_feature"` (one weight per input feature, on the first weight matrix, which
+            must be `(out, d)` for `d` input features), `"shared"` (one weight on all
+            parameters) or `"none"`.
+        sample_weights: learn a weight in `(0, 1)` for every training sample.
+        learning_rate: learn the training step size (differentiates through `inner_steps`
+            training steps from the model's initial parameters).
+        loss: `"cross_entropy"` (class targets), `"mse"`, or `loss(prediction, target)` giving
+            one loss per sample.
+        steps: hyperparameter updates.
+        settings: step sizes, training steps per update, batch size; defaults if `None`.
+        progress: show a progress bar with the validation loss (rich).
+        seed: seeds the minibatches.
+
+    Returns:
+        The learned values, the model trained with them, and the validation-loss history.
+
+    Example:
+        >>> import torch
+        >>> from apogee.bilevel import learn_hyperparameters
+        >>> X, y = torch.randn(200, 5), torch.randint(0, 2, (200,))
+        >>> result = learn_hyperparameters(
+        ...     torch.nn.Linear(5, 2), (X[:100], y[:100]), (X[100:], y[100:]), steps=5
+        ... )
+        >>> result.l2_weights.shape
+        torch.Size([5])
+    """
+    settings = LearnSettings() if settings is None else settings
+    check_choice(l2, "l2", _OWNER, L2_KINDS)
+    check_int(steps, "steps", _OWNER, low=1)
+    for name, flag in (("sample_weights", sample_weights), ("learning_rate", learning_rate)):
+        if not isinstance(flag, bool):
+            raise TypeError(invalid(name, _OWNER, "a bool", flag))
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(invalid("model", _OWNER, "a torch.nn.Module", model))
+    if l2 == "none" and not sample_weights and not learning_rate:
+        raise ValueError(f"{_OWNER} has nothing to learn: set l2, sample_weights or learning_rate.")
+    task = _Task.make(model, train, validation, loss, l2=l2, settings=settings)
+    outer = task.initial_hyperparameters(l2, sample_weights, learning_rate)
+    solver = task.solver(learning_rate)
+    problem = BilevelProblem(
+        outer=task.outer, inner=task.inner, inner_batches=task.batches(settings.batch_size)
+    )
+    with _Progress(steps, enabled=progress) as bar:
+        result = solve(
+            problem, outer, task.parameters, solver, steps=steps, seed=seed, callback=bar.update
+        )
+    return task.result(result.outer, result.inner, result.outer_losses, result.seconds, solver.name)
+
+
+@dataclass
+class _Task:
+    """The training problem: the model, the data, the per-sample loss and the L2 layout."""
+
+    model: torch.nn.Module
+    train: tuple[Tensor, Tensor]
+    validation: tuple[Tensor, Tensor]
+    per_sample: PerSampleLoss
+    parameters: dict[str, Tensor]
+    feature_weight: str | None
+    settings: LearnSettings
+    inner_lr: float = 0.1
+    cap: float = math.inf
+
+    @classmethod
+    def make(
+        cls,
+        model: torch.nn.Module,
+        train: tuple[Tensor, Tensor],
+        validation: tuple[Tensor, Tensor],
+        loss: str | PerSampleLoss,
+        *,
+        l2: str,
+        settings: LearnSettings,
+    ) -> _Task:
+        _check_data(train, "train")
+        _check_data(validation, "validation")
+        if train[0].shape[1:] != validation[0].shape[1:]:
+            raise ValueError(
+                f"train and validation inputs must have the same feature shape, got "
+                f"{tuple(train[0].shape[1:])} and {tuple(validation[0].shape[1:])}."
+            )
+        copied = copy.deepcopy(model)
+        parameters = {
+            k: p.detach().clone() for k, p in copied.named_parameters() if p.requires_grad
+        }
+        feature = _feature_weight(parameters, train[0].shape[-1]) if l2 == "per_feature" else None
+        task = cls(copied, train, validation, _per_sample(loss), parameters, feature, settings)
+        task.per_sample_check()
+        return task
+
+    def per_sample_check(self) -> None:
+        inputs, targets = self.train
+        with torch.no_grad():
+            losses = self.per_sample(self.predict(self.parameters, inputs[:2]), targets[:2])
+        if losses.shape != (min(2, len(targets)),):
+            raise ValueError(
+                f"The loss must return one value per sample, shape (n,), got {tuple(losses.shape)}."
+            )
+
+    def predict(self, parameters: dict[str, Tensor], inputs: Tensor) -> Tensor:
+        output: Tensor = torch.func.functional_call(self.model, parameters, (inputs,))
+        return output
+
+    def l2_value(self, log_weight: Tensor) -> Tensor:
+        """`exp(θ)` softly capped at `cap` (so training steps stay stable): `cap σ(θ − log cap)`."""
+        if math.isinf(self.cap):
+            return torch.exp(log_weight)
+        return self.cap * torch.sigmoid(log_weight - math.log(self.cap))
+
+    def inner(
+        self, x: dict[str, Tensor], params: dict[str, Tensor], batch: Tensor | None = None
+    ) -> Tensor:
+        inputs, targets = self.train
+        if batch is not None:
+            inputs, targets = inputs[batch], targets[batch]
+        losses = self.per_sample(self.predict(params, inputs), targets)
+        if "sample_logits" in x:
+            logits = x["sample_logits"] if batch is None else x["sample_logits"][batch]
+            losses = torch.sigmoid(logits) * losses
+        value = losses.mean()
+        if "log_l2" in x and self.feature_weight is not None:
+            column_norms = (params[self.feature_weight] ** 2).sum(0)
+            value = value + 0.5 * (self.l2_value(x["log_l2"]) * column_norms).sum()
+        elif "log_l2" in x:
+            total = sum((p**2).sum() for p in params.values())
+            value = value + 0.5 * self.l2_value(x["log_l2"]) * total
+        return value
+
+    def outer(self, x: dict[str, Tensor], params: dict[str, Tensor]) -> Tensor:
+        inputs, targets = self.validation
+        return self.per_sample(self.predict(params, inputs), targets).mean()
+
+    def batches(self, size: int | None) -> Callable[[torch.Generator], Tensor] | None:
+        if size is None:
+            return None
+        count = len(self.train[1])
+        return lambda generator: torch.randint(0, count, (min(size, count),), generator=generator)
+
+    def initial_hyperparameters(self, l2: str, weights: bool, lr: bool) -> dict[str, Tensor]:
+        reference = next(iter(self.parameters.values()))
+        dtype, device = reference.dtype, reference.device
+        outer: dict[str, Tensor] = {}
+        if l2 != "none":
+            size = () if self.feature_weight is None else (self.train[0].shape[-1],)
+            start = math.log(self.settings.initial_l2)
+            outer["log_l2"] = torch.full(size, start, dtype=dtype, device=device)
+        if weights:
+            outer["sample_logits"] = torch.zeros(len(self.train[1]), dtype=dtype, device=device)
+        if lr:
+            start = math.log(self.settings.inner_lr or 0.1)
+            outer["log_lr"] = torch.tensor(start, dtype=dtype, device=device)
+        self._choose_step_size(outer, lr)
+        return outer
+
+    def _choose_step_size(self, outer: dict[str, Tensor], lr: bool) -> None:
+        """The training step `1/L` (or the given one) and the L2 cap `L/2` it stays stable with."""
+        if self.settings.inner_lr is not None or lr:
+            self.inner_lr = self.settings.inner_lr or 0.1
+        else:
+            oracles = Oracles(
+                BilevelProblem(outer=self.outer, inner=self.inner),
+                outer,
+                self.parameters,
+                seed=0,
+                owner=_OWNER,
+            )
+            derivatives = InnerDerivatives(oracles, oracles.xs, oracles.ys, None)
+            self.inner_lr = 1.0 / largest_curvature(derivatives, oracles.generator)
+        self.cap = 0.5 / self.inner_lr
+
+    def solver(self, learn_lr: bool) -> Solver:
+        settings = self.settings
+        if learn_lr:
+            return ITD(
+                outer_lr=settings.outer_lr,
+                outer_optimizer="adam",
+                inner_lr=lambda x: torch.exp(x["log_lr"]),
+                unroll_steps=settings.inner_steps,
+                warm_start=False,
+            )
+        return AID(
+            outer_lr=settings.outer_lr,
+            outer_optimizer="adam",
+            inner_lr=self.inner_lr,
+            inner_steps=settings.inner_steps,
+            linear_steps=20,
+        )
+
+    def result(
+        self,
+        outer: dict[str, Tensor],
+        inner: dict[str, Tensor],
+        losses: list[float],
+        seconds: list[float],
+        name: str,
+    ) -> HyperparameterResult:
+        with torch.no_grad():
+            for key, parameter in self.model.named_parameters():
+                if key in inner:
+                    parameter.copy_(inner[key])
+        return HyperparameterResult(
+            model=self.model,
+            l2_weights=self.l2_value(outer["log_l2"]).detach() if "log_l2" in outer else None,
+            sample_weights=torch.sigmoid(outer["sample_logits"])
+            if "sample_logits" in outer
+            else None,
+            learning_rate=float(torch.exp(outer["log_lr"])) if "log_lr" in outer else None,
+            validation_losses=losses,
+            seconds=seconds,
+            solver=name,
+        )
+
+
+def _check_data(data: Any, name: str) -> None:
+    expected = "a pair (inputs, targets) of tensors with the same first dimension"
+    if not (
+        isinstance(data, tuple | list)
+        and len(data) == 2
+        and all(isinstance(t, Tensor) for t in data)
+    ):
+        raise TypeError(invalid(name, _OWNER, expected, type(data).__name__))
+    inputs, targets = data
+    if inputs.ndim < 2 or inputs.shape[0] != targets.shape[0] or inputs.shape[0] == 0:
+        shapes = (tuple(inputs.shape), tuple(targets.shape))
+        raise ValueError(invalid(name, _OWNER, expected + " (inputs at least 2-d)", shapes))
+
+
+def _feature_weight(parameters: dict[str, Tensor], features: int) -> str:
+    """The first weight matrix `(out, d)` over the `d` input features (for per-feature L2)."""
+    for key, parameter in parameters.items():
+        if parameter.ndim == 2 and parameter.shape[1] == features:
+            return key
+    shapes = {k: tuple(p.shape) for k, p in parameters.items()}
+    raise ValueError(
+        invalid("l2", _OWNER, f"'per_feature' only with a weight matrix (out, {features})", shapes)
+    )
+
+
+def _per_sample(loss: str | PerSampleLoss) -> PerSampleLoss:
+    if callable(loss):
+        return loss
+    check_choice(loss, "loss", _OWNER, LOSSES)
+    if loss == "cross_entropy":
+        return lambda prediction, target: torch.nn.functional.cross_entropy(
+            prediction, target, reduction="none"
+        )
+    return lambda prediction, target: (
+        ((prediction - target.reshape(prediction.shape)) ** 2).reshape(len(target), -1).mean(1)
+    )
+
+
+class _Progress:
+    """A rich progress bar showing the validation loss, or nothing when disabled."""
+
+    def __init__(self, total: int, *, enabled: bool) -> None:
+        self.total, self.enabled = total, enabled
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __enter__(self) -> _Progress:
+        if self.enabled:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(
+                TextColumn("learning hyperparameters"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total}  validation loss {task.fields[loss]}"),
+                TimeElapsedColumn(),
+            )
+            self.bar.__enter__()
+            self.task = self.bar.add_task("learn", total=self.total, loss="-")
+        return self
+
+    def update(self, iteration: int, loss: float) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, completed=iteration, loss=f"{loss:.4g}")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
