@@ -13,9 +13,11 @@ from apogee.acquisition._analytic import (
     log_h,
     noisy_incumbent,
 )
+from apogee.acquisition._constrained import FeasibilityWeighted, LogProbabilityOfFeasibility
 from apogee.acquisition._continuous import maximize_continuous
 from apogee.acquisition._discrete import best_response, best_response_round
 from apogee.acquisition._domain import MAX_ENUMERATED, Domain
+from apogee.acquisition._hypervolume import expected_hypervolume_improvement
 from apogee.acquisition._optimize import (
     OptimizeOptions,
     contains,
@@ -28,8 +30,10 @@ from apogee.acquisition._thompson import JointPosterior, thompson_sample
 __all__ = [
     "MAX_ENUMERATED",
     "Domain",
+    "FeasibilityWeighted",
     "JointPosterior",
     "LogExpectedImprovement",
+    "LogProbabilityOfFeasibility",
     "LogProbabilityOfImprovement",
     "OptimizeOptions",
     "Posterior",
@@ -37,6 +41,7 @@ __all__ = [
     "best_response",
     "best_response_round",
     "contains",
+    "expected_hypervolume_improvement",
     "log_h",
     "maximize_acquisition",
     "maximize_continuous",

@@ -7,6 +7,7 @@ plausible optima without any other coordination.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
@@ -32,11 +33,14 @@ def thompson_sample(
     anchors: np.ndarray | None = None,
     exclude: np.ndarray | None = None,
     options: OptimizeOptions | None = None,
+    constraints: Sequence[tuple[JointPosterior, float]] = (),
 ) -> np.ndarray:
     """The canonical candidate `d` that minimizes one joint posterior draw.
 
     Candidates are those of `raw_candidates` (Sobol' points and perturbations of the anchors),
-    less the points in `exclude`.
+    less the points in `exclude`. With `constraints` (models of `c_k(x) <= t_k`), each is drawn
+    too, and the draw is minimized over the candidates feasible under the drawn constraints;
+    where none is, the candidate with the smallest drawn total violation is returned.
     """
     options = options or OptimizeOptions()
     anchors = np.empty((0, domain.dim)) if anchors is None else anchors
@@ -46,14 +50,29 @@ def thompson_sample(
     ]
     if keep:
         candidates = candidates[keep]
+    points = torch.as_tensor(candidates, dtype=torch.float64)
+    draw = _joint_draw(model, points, rng)
+    violation = np.zeros(len(candidates))
+    for constraint, threshold in constraints:
+        violation += np.clip(_joint_draw(constraint, points, rng) - threshold, 0.0, None)
+    if constraints and not (violation <= 0).any():
+        best: np.ndarray = candidates[int(np.argmin(violation))]
+        return best
+    chosen: np.ndarray = candidates[int(np.argmin(np.where(violation <= 0, draw, np.inf)))]
+    return chosen
+
+
+def _joint_draw(
+    model: JointPosterior, points: torch.Tensor, rng: np.random.Generator
+) -> np.ndarray:
+    """One draw `m` of the latent function at `m x d` points."""
     with torch.no_grad():
-        mean, cov = model.joint_posterior(torch.as_tensor(candidates, dtype=torch.float64))
+        mean, cov = model.joint_posterior(points)
         scale = float(cov.diagonal().mean().clamp(min=1e-12))
         eye = torch.eye(len(mean), dtype=torch.float64)
         L, _ = torch.linalg.cholesky_ex(cov + _JITTER * scale * eye)
         if not torch.isfinite(L).all():  # fall back to independent draws
             L = torch.diag(cov.diagonal().clamp(min=0.0).sqrt())
         z = torch.as_tensor(rng.standard_normal(len(mean)), dtype=torch.float64)
-        draw = mean + L @ z
-    best: np.ndarray = candidates[int(torch.argmin(draw))]
-    return best
+        draw: np.ndarray = (mean + L @ z).numpy()
+    return draw

@@ -12,6 +12,7 @@ from apogee.optimizers.auto import Auto, choose_engine
 from apogee.optimizers.base import Engine, Proposal, Suggestion
 from apogee.optimizers.gp import GP
 from apogee.optimizers.nsga2 import NSGA2
+from apogee.optimizers.nsga3 import NSGA3
 from apogee.optimizers.random import Random
 from apogee.optimizers.registry import ENGINES, engine_from_options, make_engine
 from apogee.optimizers.sobol import Sobol
@@ -23,6 +24,7 @@ __all__ = [
     "ENGINES",
     "GP",
     "NSGA2",
+    "NSGA3",
     "ZO",
     "Auto",
     "Engine",

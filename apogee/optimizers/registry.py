@@ -16,6 +16,7 @@ from apogee.optimizers.auto import Auto
 from apogee.optimizers.base import Engine
 from apogee.optimizers.gp import GP
 from apogee.optimizers.nsga2 import NSGA2
+from apogee.optimizers.nsga3 import NSGA3
 from apogee.optimizers.random import Random
 from apogee.optimizers.sobol import Sobol
 
@@ -27,6 +28,7 @@ _ENGINE_TYPES: tuple[type[Engine], ...] = (
     DE,
     GP,
     NSGA2,
+    NSGA3,
     Random,
     Sobol,
     ZO,

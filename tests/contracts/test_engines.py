@@ -1,6 +1,6 @@
 """Every engine in the registry passes `OptimizerContract`."""
 
-from apogee.optimizers import CBO, CMAES, DE, ZO, Auto, Engine, Random, Sobol
+from apogee.optimizers import CBO, CMAES, DE, NSGA3, ZO, Auto, Engine, Random, Sobol
 from apogee.testing import OptimizerContract
 
 
@@ -12,6 +12,11 @@ class TestRandomContract(OptimizerContract):
 class TestSobolContract(OptimizerContract):
     def make_engine(self) -> Engine:
         return Sobol()
+
+
+class TestNSGA3Contract(OptimizerContract):
+    def make_engine(self) -> Engine:
+        return NSGA3(population_size=4)
 
 
 class TestCMAESContract(OptimizerContract):

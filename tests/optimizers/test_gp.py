@@ -7,7 +7,6 @@ import math
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -19,17 +18,6 @@ from apogee.optimizers.gp import ACQUISITIONS
 from apogee.optimizers.gp._data import HYPERPARAMETERS, subset
 from apogee.testing import OptimizerContract
 from apogee.testing._optimizer_contract import contract_objective, contract_space
-
-
-@pytest.fixture(autouse=True)
-def _one_torch_thread() -> Iterator[None]:
-    """One torch thread per test, restored afterwards (see tests/models/conftest.py for why)."""
-    import torch
-
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 class TestGPContract(OptimizerContract):
@@ -191,10 +179,14 @@ def test_bad_options() -> None:
         GP(fit_points=500, max_points=100)
 
 
-def test_rejects_several_objectives() -> None:
+def test_accepts_several_objectives_and_constraints_but_not_ucb_with_constraints() -> None:
     space = ap.Space({"x": ap.Float(0, 1)})
-    with pytest.raises(ap.UnsupportedError):
-        GP().check(StudySpec.build(space, objectives={"a": "minimize", "b": "minimize"}))
+    GP().check(StudySpec.build(space, objectives={"a": "minimize", "b": "minimize"}))
+    GP().check(StudySpec.build(space, constraints=["c"]))
+    with pytest.raises(ap.UnsupportedError, match="cannot weight 'ucb' by the constraints"):
+        GP(acquisition="ucb").check(StudySpec.build(space, constraints=["c"]))
+    with pytest.raises(ValueError, match="'multi_objective' parameter of GP"):
+        GP(multi_objective="nsga")
 
 
 def test_one_suggestion_at_1000_trials_and_50_dimensions_takes_under_10_s() -> None:
@@ -213,9 +205,15 @@ def test_one_suggestion_at_1000_trials_and_50_dimensions_takes_under_10_s() -> N
         "apogee.models._fit",
         "apogee.models._warping",
         "apogee.acquisition._analytic",
+        "apogee.acquisition._constrained",
+        "apogee.acquisition._hypervolume",
         "apogee.acquisition._domain",
         "apogee.acquisition._optimize",
         "apogee.optimizers.gp._engine",
+        "apogee.moo._scalarize",
+        "apogee.moo._niching",
+        "apogee.optimizers.nsga3",
+        "apogee.plot._figures",
     ],
 )
 def test_docstring_examples_run(module: str) -> None:

@@ -15,10 +15,12 @@ from apogee.history import History
 from apogee.models import Hyperparameters
 
 HYPERPARAMETERS = "gp:hyperparameters"  # trial attribute: the fit behind that suggestion
+CONSTRAINT_HYPERPARAMETERS = "gp:constraint_hyperparameters"  # a list: one fit per constraint
+OBJECTIVE_HYPERPARAMETERS = "gp:objective_hyperparameters"  # a list: one per objective ("ehvi")
 
 
 def training_data(history: History) -> tuple[np.ndarray, np.ndarray]:
-    """`n x d` canonical points and `n` minimized outcomes of the complete trials."""
+    """`n x d` canonical points and `n` minimized outcomes of the complete trials (one objective)."""
     return history.encoded_params(), history.objective_matrix()[:, 0]
 
 
@@ -43,6 +45,15 @@ def last_fit(history: History, dim: int) -> Hyperparameters | None:
         if stored is not None:
             return _parse(stored, dim)
     return None
+
+
+def last_fits(history: History, dim: int, key: str, count: int) -> list[Hyperparameters | None]:
+    """The `count` fits stored under `key` with the newest suggestion that has them."""
+    for trial in reversed(history.trials):
+        stored = trial.system_attrs.get(key)
+        if isinstance(stored, list) and len(stored) == count:
+            return [_parse(item, dim) for item in stored]
+    return [None] * count
 
 
 def to_attrs(hyper: Hyperparameters) -> dict[str, object]:

@@ -10,22 +10,30 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from apogee._util.errors import UnsupportedError
 from apogee._util.validation import check_choice, check_float, check_int
-from apogee.history import History
+from apogee.history import History, StudySpec
 from apogee.optimizers.base import Engine, Proposal
 
 ACQUISITIONS = ("log_ei", "log_nei", "ucb", "pi", "thompson")
+MULTI_OBJECTIVE = ("parego", "ehvi")
 
 
 @dataclass(frozen=True)
 class GP(Engine):
-    """Gaussian-process Bayesian optimization for expensive objectives (one objective).
+    """Gaussian-process Bayesian optimization for expensive objectives and constraints.
 
     Fits a GP (Matern-5/2 ARD kernel that reads categorical and conditional parameters
     natively, MAP hyperparameters under dimension-scaled priors, warped outcomes) to the
     complete trials and suggests the maximizer of an acquisition function. Running trials count
     as already observed at the model's prediction (kriging believer), so parallel workers get
     distinct points; failed trials are left out of the model.
+
+    Each constraint (`<= 0` is feasible) gets its own GP; the acquisition is weighted by the
+    probability of feasibility (added in log space), the incumbent is the best feasible trial,
+    and while no trial is feasible the engine maximizes the probability of feasibility alone.
+    Several objectives are handled by ParEGO: each suggestion minimizes a random augmented
+    Chebyshev scalarization of the normalized objectives.
 
     Args:
         acquisition: `"log_ei"` (log expected improvement over the best observed value),
@@ -44,6 +52,9 @@ class GP(Engine):
         max_points: at most this many trials condition the posterior (chosen the same way).
         flatten_conditions: model inactive conditional parameters as if they had the value
             0.5 (the ablation of the benchmark), instead of with the conditional kernel.
+        multi_objective: how several objectives are handled: `"parego"` (a random
+            scalarization per suggestion, modelled by one GP) or `"ehvi"` (one GP per
+            objective, Monte-Carlo expected hypervolume improvement over a noisy baseline).
 
     Example:
         >>> import apogee as ap
@@ -63,11 +74,15 @@ class GP(Engine):
     fit_points: int = 300
     max_points: int = 2000
     flatten_conditions: bool = False
+    multi_objective: str = "parego"
 
     name: ClassVar[str] = "gp"
+    handles_multi_objective: ClassVar[bool] = True
+    handles_constraints: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         check_choice(self.acquisition, "acquisition", "GP", ACQUISITIONS)
+        check_choice(self.multi_objective, "multi_objective", "GP", MULTI_OBJECTIVE)
         if self.n_startup is not None:
             check_int(self.n_startup, "n_startup", "GP", low=1)
         check_float(self.beta, "beta", "GP", low=0.0)
@@ -81,6 +96,15 @@ class GP(Engine):
         check_float(self.noise_floor, "noise_floor", "GP", low=0.0, low_open=True, high=1.0)
         check_int(self.fit_points, "fit_points", "GP", low=2)
         check_int(self.max_points, "max_points", "GP", low=self.fit_points)
+
+    def check(self, spec: StudySpec) -> None:
+        """Constraints need a log-space acquisition (or Thompson sampling), not `"ucb"`."""
+        super().check(spec)
+        if spec.constraints and self.acquisition == "ucb":
+            raise UnsupportedError(
+                f"The 'gp' engine cannot weight 'ucb' by the constraints {list(spec.constraints)}; "
+                "use acquisition='log_ei', 'log_nei', 'pi' or 'thompson'."
+            )
 
     def startup_trials(self, dim: int) -> int:
         """Complete trials needed before the model is used."""

@@ -1,14 +1,25 @@
-"""The GP engine's suggestion: history -> model -> acquisition -> suggestions (imports torch).
+"""The GP engine's suggestion: history -> models -> acquisition -> suggestions (imports torch).
 
 Randomness comes only from `generator(seed, number, ...)`, one stream per reserved trial
 number; the model fit is deterministic. Trials still running, and the suggestions made earlier
-in the same call, join the model as kriging believers (observed at the posterior mean, Ginsbourger
-et al. 2010): the variance there collapses, so the acquisition moves elsewhere.
+in the same call, join every model (objective and constraints) as kriging believers (observed
+at the posterior mean, Ginsbourger et al. 2010): the variance there collapses, so the
+acquisition moves elsewhere.
+
+Constraints (`c_k <= 0` is feasible) get one GP each; the acquisition adds the log probability
+of feasibility, and while no complete trial is feasible the engine maximizes that probability
+alone. The incumbent is the best feasible outcome. Several objectives are scalarized per
+suggestion (ParEGO, `apogee.moo.chebyshev_scalarization`) with weights drawn from the stream
+of that trial number, and the scalarization is modelled like a single objective; or, with
+`multi_objective="ehvi"`, scored by noisy expected hypervolume improvement (`_ehvi.py`) over
+raw candidates plus the ParEGO point, which is also the answer while nothing is feasible or no
+candidate improves.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -16,7 +27,9 @@ import torch
 from apogee._util.rng import generator
 from apogee.acquisition import (
     Domain,
+    FeasibilityWeighted,
     LogExpectedImprovement,
+    LogProbabilityOfFeasibility,
     LogProbabilityOfImprovement,
     OptimizeOptions,
     UpperConfidenceBound,
@@ -25,16 +38,37 @@ from apogee.acquisition import (
     thompson_sample,
 )
 from apogee.history import History
-from apogee.models import ExactGP, InputSpec, OutcomeWarping, fit_map
+from apogee.models import ExactGP, Hyperparameters, InputSpec
+from apogee.moo import chebyshev_scalarization, normalize_objectives, simplex_weights
 from apogee.optimizers.base import Proposal, Suggestion
-from apogee.optimizers.gp._data import HYPERPARAMETERS, last_fit, subset, to_attrs, training_data
+from apogee.optimizers.gp._data import (
+    CONSTRAINT_HYPERPARAMETERS,
+    HYPERPARAMETERS,
+    last_fit,
+    last_fits,
+    to_attrs,
+)
+from apogee.optimizers.gp._ehvi import ehvi_point, fit_hypervolume_models
 from apogee.optimizers.gp._engine import GP
+from apogee.optimizers.gp._models import believe, fit_outcome
 from apogee.optimizers.sobol import sobol_points
 
 Acquisition = Callable[[torch.Tensor], torch.Tensor]
+Constraints = list[tuple[ExactGP, float]]  # (model, threshold on its warped scale)
 
 _STREAM = 0x6770  # keys this engine's random streams apart from other engines'
+_WEIGHTS = 1  # sub-stream of a trial number: the ParEGO weights
 _N_ANCHORS = 5
+
+
+@dataclass(frozen=True)
+class _Target:
+    """The model of what is minimized, its feasible incumbent (None: none yet), and anchors."""
+
+    model: ExactGP
+    best_f: float | None
+    anchors: np.ndarray
+    hyper: Hyperparameters
 
 
 def suggest(engine: GP, history: History, numbers: Sequence[int], seed: int) -> Proposal:
@@ -42,73 +76,153 @@ def suggest(engine: GP, history: History, numbers: Sequence[int], seed: int) -> 
     space = history.spec.space
     if space.dim == 0:
         return Proposal(tuple(Suggestion(space.decode([])) for _ in numbers))
-    X, y = training_data(history)
-    if len(y) < engine.startup_trials(space.dim):
+    X, objectives = history.encoded_params(), history.objective_matrix()
+    if len(X) < engine.startup_trials(space.dim):
         points = sobol_points(space.dim, seed, numbers)
         return Proposal(tuple(Suggestion(space.decode(point)) for point in points))
     inputs = InputSpec.from_space(space, flatten=engine.flatten_conditions)
-    kept = subset(y, engine.max_points)
-    X, y = X[kept], OutcomeWarping.fit(y[kept], power=engine.warping).transform(y[kept])
-    fitted = subset(y, engine.fit_points)
-    fit = fit_map(
-        inputs,
-        torch.as_tensor(X[fitted]),
-        torch.as_tensor(y[fitted]),
-        noise_floor=engine.noise_floor,
-        warm_start=last_fit(history, space.dim),
-    )
-    model = ExactGP(inputs, torch.as_tensor(X), torch.as_tensor(y), fit.hyper)
-    best_f = noisy_incumbent(model, model.X) if engine.acquisition == "log_nei" else float(y.min())
+    violation = np.clip(history.constraint_matrix(), 0.0, None).sum(axis=1)
+    warm = last_fit(history, space.dim)
+    constraints, constraint_attrs = _fit_constraints(engine, inputs, X, history)
+    single = objectives.shape[1] == 1
+    target = _fit_target(engine, inputs, X, objectives[:, 0], violation, warm) if single else None
     domain = Domain.from_space(space)
-    anchors = X[np.argsort(y, kind="stable")[:_N_ANCHORS]]
     exclude = _tried_points(history)
-    model = _believe(model, history.encoded_params(history.pending))
-    attrs = {HYPERPARAMETERS: to_attrs(fit.hyper)}
+    believed = history.encoded_params(history.pending)
+    constraints = [(believe(model, believed), t) for model, t in constraints]
+    target = None if target is None else _believed(target, believed)
+    hv = None
+    if not single and engine.multi_objective == "ehvi":
+        hv = fit_hypervolume_models(engine, inputs, history, violation)
+    shared_attrs = {**constraint_attrs, **({} if hv is None else hv.attrs())}
     suggestions = []
     for number in numbers:
         rng = generator(seed, _STREAM, number)
-        x = _next_point(engine, model, domain, best_f, rng, anchors, exclude)
-        exclude = np.vstack((exclude, x))
-        model = _believe(model, x[None, :])
+        current = target
+        if current is None:  # several objectives: this trial number's scalarization
+            values = _parego_values(objectives, seed, number)
+            current = _believed(_fit_target(engine, inputs, X, values, violation, warm), believed)
+        x = _next_point(engine, current, constraints, domain, rng, exclude)
+        if hv is not None:  # EHVI chooses among its candidates and the ParEGO point
+            x = ehvi_point(
+                hv,
+                constraints,
+                domain,
+                rng,
+                proposed=x,
+                believed=believed,
+                exclude=exclude,
+                options=_options(engine),
+            )
+        exclude, believed = np.vstack((exclude, x)), np.vstack((believed, x))
+        constraints = [(believe(model, x[None, :]), t) for model, t in constraints]
+        target = None if target is None else _believed(target, x[None, :])
+        attrs = {HYPERPARAMETERS: to_attrs(current.hyper), **shared_attrs}
         suggestions.append(Suggestion(space.decode(x), attrs))
     return Proposal(tuple(suggestions))
 
 
+def _fit_constraints(
+    engine: GP, inputs: InputSpec, X: np.ndarray, history: History
+) -> tuple[Constraints, dict[str, object]]:
+    """One GP per constraint with its threshold 0 on the warped scale, and their JSON fits."""
+    values = history.constraint_matrix()
+    if values.shape[1] == 0:
+        return [], {}
+    warm = last_fits(history, history.spec.space.dim, CONSTRAINT_HYPERPARAMETERS, values.shape[1])
+    constraints: Constraints = []
+    fits = []
+    for k in range(values.shape[1]):
+        fitted = fit_outcome(engine, inputs, X, values[:, k], warm[k])
+        threshold = float(fitted.warping.transform(np.zeros(1))[0])
+        constraints.append((fitted.model, threshold))
+        fits.append(to_attrs(fitted.hyper))
+    return constraints, {CONSTRAINT_HYPERPARAMETERS: fits}
+
+
+def _fit_target(
+    engine: GP,
+    inputs: InputSpec,
+    X: np.ndarray,
+    values: np.ndarray,
+    violation: np.ndarray,
+    warm: Hyperparameters | None,
+) -> _Target:
+    """The model of the minimized `values` `n`; the incumbent is the best feasible trial."""
+    fitted = fit_outcome(engine, inputs, X, values, warm)
+    feasible = violation <= 0
+    best_f: float | None = None
+    if feasible[fitted.kept].any() and engine.acquisition == "log_nei":
+        rows = torch.as_tensor(feasible[fitted.kept])
+        best_f = noisy_incumbent(fitted.model, fitted.model.X[rows])
+    elif feasible.any():
+        best_f = float(fitted.warping.transform(np.array([values[feasible].min()]))[0])
+    order = np.lexsort((fitted.y, violation[fitted.kept]))  # feasible by value, then least violated
+    anchors = X[fitted.kept][order[:_N_ANCHORS]]
+    return _Target(fitted.model, best_f, anchors, fitted.hyper)
+
+
+def _believed(target: _Target, X: np.ndarray) -> _Target:
+    return _Target(believe(target.model, X), target.best_f, target.anchors, target.hyper)
+
+
+def _parego_values(objectives: np.ndarray, seed: int, number: int) -> np.ndarray:
+    """ParEGO's scalarization of the normalized objectives, with this trial number's weights."""
+    weights = simplex_weights(generator(seed, _STREAM, number, _WEIGHTS), objectives.shape[1])
+    return chebyshev_scalarization(normalize_objectives(objectives), weights)
+
+
 def _next_point(
     engine: GP,
-    model: ExactGP,
+    target: _Target,
+    constraints: Constraints,
     domain: Domain,
-    best_f: float,
     rng: np.random.Generator,
-    anchors: np.ndarray,
     exclude: np.ndarray,
 ) -> np.ndarray:
-    options = OptimizeOptions(n_restarts=engine.n_restarts, raw_samples=engine.raw_samples)
+    options = _options(engine)
     if engine.acquisition == "thompson":
         return thompson_sample(
-            model, domain, rng=rng, anchors=anchors, exclude=exclude, options=options
+            target.model,
+            domain,
+            rng=rng,
+            anchors=target.anchors,
+            exclude=exclude,
+            options=options,
+            constraints=constraints,
         )
-    acqf: Acquisition
-    if engine.acquisition == "ucb":
-        acqf = UpperConfidenceBound(model, engine.beta)
-    elif engine.acquisition == "pi":
-        acqf = LogProbabilityOfImprovement(model, best_f)
-    else:  # "log_ei", and "log_nei" whose `best_f` is the best posterior mean
-        acqf = LogExpectedImprovement(model, best_f)
     x, _ = maximize_acquisition(
-        acqf, domain, rng=rng, anchors=anchors, exclude=exclude, options=options
+        _acquisition(engine, target, constraints),
+        domain,
+        rng=rng,
+        anchors=target.anchors,
+        exclude=exclude,
+        options=options,
     )
     return x
 
 
-def _believe(model: ExactGP, X: np.ndarray) -> ExactGP:
-    """The model with `X` observed at its own posterior mean (the kriging believer)."""
-    if len(X) == 0:
-        return model
-    points = torch.as_tensor(X, dtype=torch.float64)
-    with torch.no_grad():
-        mean, _ = model.posterior(points)
-        return model.condition_on(points, mean)
+def _options(engine: GP) -> OptimizeOptions:
+    return OptimizeOptions(n_restarts=engine.n_restarts, raw_samples=engine.raw_samples)
+
+
+def _acquisition(engine: GP, target: _Target, constraints: Constraints) -> Acquisition:
+    """The engine's acquisition, weighted by feasibility; feasibility alone while none is known."""
+    feasibility = None
+    if constraints:
+        models, thresholds = zip(*constraints, strict=True)
+        feasibility = LogProbabilityOfFeasibility(models, thresholds)
+    if target.best_f is None:
+        assert feasibility is not None  # without constraints every complete trial is feasible
+        return feasibility
+    acqf: Acquisition
+    if engine.acquisition == "ucb":
+        acqf = UpperConfidenceBound(target.model, engine.beta)
+    elif engine.acquisition == "pi":
+        acqf = LogProbabilityOfImprovement(target.model, target.best_f)
+    else:  # "log_ei", and "log_nei" whose `best_f` is the best posterior mean
+        acqf = LogExpectedImprovement(target.model, target.best_f)
+    return acqf if feasibility is None else FeasibilityWeighted(acqf, feasibility)
 
 
 def _tried_points(history: History) -> np.ndarray:

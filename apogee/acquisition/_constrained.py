@@ -1,0 +1,72 @@
+"""Black-box constraints: the log probability of feasibility, and acquisitions weighted by it.
+
+Each constraint `c_k(x) <= t_k` has its own GP. Under independent posteriors the probability
+that `x` is feasible is `prod_k Phi((t_k - mu_k) / sigma_k)` (Schonlau et al. 1998; Gardner et
+al. 2014). Multiplying an acquisition by it is adding its logarithm to a log-space acquisition;
+`log_ndtr` keeps the sum finite and its gradient informative far inside the infeasible region,
+where the probability itself underflows (the same argument as LogEI's, Ament et al. 2023).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import torch
+
+from apogee.acquisition._analytic import Posterior
+
+
+@dataclass(frozen=True)
+class LogProbabilityOfFeasibility:
+    """`sum_k log P(c_k(x) <= t_k)` under independent constraint posteriors, `b x d -> b`.
+
+    Alone it is the acquisition of the feasibility search (while no feasible point is known).
+
+    Example:
+        >>> import torch
+        >>> from apogee.models import ExactGP, Hyperparameters, InputSpec
+        >>> X = torch.tensor([[0.2], [0.8]], dtype=torch.float64)
+        >>> c = ExactGP(InputSpec.continuous(1), X, torch.tensor([-1.0, 1.0], dtype=torch.float64),
+        ...             Hyperparameters((0.3,), 1.0, 1e-6, 0.0))
+        >>> log_pof = LogProbabilityOfFeasibility((c,), (0.0,))
+        >>> bool(log_pof(X[:1]) > -1e-3) and bool(log_pof(X[1:]) < -10)
+        True
+    """
+
+    models: Sequence[Posterior]
+    thresholds: Sequence[float]
+
+    def __post_init__(self) -> None:
+        if len(self.models) != len(self.thresholds):
+            raise ValueError(
+                "`len(models) == len(thresholds)` must hold, but got "
+                f"({len(self.models)}, {len(self.thresholds)})."
+            )
+
+    def __call__(self, X: torch.Tensor) -> torch.Tensor:
+        """`b x d -> b`."""
+        total = torch.zeros(X.shape[:-1], dtype=torch.float64)
+        for model, threshold in zip(self.models, self.thresholds, strict=True):
+            mean, variance = model.posterior(X)
+            total = total + torch.special.log_ndtr((threshold - mean) / torch.sqrt(variance))
+        return total
+
+
+@dataclass(frozen=True)
+class FeasibilityWeighted:
+    """`log a(x) + log P(feasible at x)`: a log-space acquisition weighted by feasibility.
+
+    Example:
+        >>> import torch
+        >>> weighted = FeasibilityWeighted(lambda X: -X.sum(-1), lambda X: -2.0 * X.sum(-1))
+        >>> float(weighted(torch.tensor([[1.0]], dtype=torch.float64)))
+        -3.0
+    """
+
+    log_acquisition: Callable[[torch.Tensor], torch.Tensor]
+    log_feasibility: Callable[[torch.Tensor], torch.Tensor]
+
+    def __call__(self, X: torch.Tensor) -> torch.Tensor:
+        """`b x d -> b`."""
+        return self.log_acquisition(X) + self.log_feasibility(X)

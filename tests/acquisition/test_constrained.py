@@ -1,0 +1,69 @@
+"""Log probability of feasibility and feasibility-weighted acquisitions."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from apogee.acquisition import (
+    FeasibilityWeighted,
+    LogExpectedImprovement,
+    LogProbabilityOfFeasibility,
+)
+from apogee.models import ExactGP, Hyperparameters, InputSpec
+
+
+def constraint_model() -> ExactGP:
+    X = torch.tensor([[0.1], [0.4], [0.9]], dtype=torch.float64)
+    y = torch.tensor([-1.0, 0.5, 2.0], dtype=torch.float64)
+    return ExactGP(InputSpec.continuous(1), X, y, Hyperparameters((0.2,), 1.0, 1e-6, 0.0))
+
+
+def test_log_pof_matches_the_normal_cdf_and_sums_over_constraints() -> None:
+    model = constraint_model()
+    X = torch.tensor([[0.25], [0.7]], dtype=torch.float64)
+    mean, variance = model.posterior(X)
+    expected = torch.special.ndtr((0.3 - mean) / variance.sqrt()).log()
+    one = LogProbabilityOfFeasibility((model,), (0.3,))(X)
+    assert torch.allclose(one, expected, atol=1e-12)
+    two = LogProbabilityOfFeasibility((model, model), (0.3, 0.3))(X)
+    assert torch.allclose(two, 2 * expected, atol=1e-12)
+
+
+def test_log_pof_is_finite_with_finite_gradients_far_inside_the_infeasible_region() -> None:
+    model = constraint_model()  # the mean is about 2 near x = 0.9 with sigma ~ 1e-3
+    X = torch.tensor([[0.9], [0.899]], dtype=torch.float64, requires_grad=True)
+    value = LogProbabilityOfFeasibility((model,), (-50.0,))(X)
+    value.sum().backward()
+    assert torch.isfinite(value).all() and float(value.detach().max()) < -1e3
+    assert X.grad is not None and torch.isfinite(X.grad).all()
+    # direct log(Phi(z)) underflows to -inf there: the log-space form is what keeps it usable
+    mean, variance = model.posterior(X.detach())
+    assert math.isinf(float(torch.special.ndtr((-50.0 - mean) / variance.sqrt()).log()[0]))
+
+
+def test_weighted_acquisition_is_the_sum_of_the_logs() -> None:
+    model = constraint_model()
+    X = torch.linspace(0, 1, 7, dtype=torch.float64)[:, None]
+    log_ei = LogExpectedImprovement(model, best_f=-1.0)
+    log_pof = LogProbabilityOfFeasibility((model,), (0.0,))
+    weighted = FeasibilityWeighted(log_ei, log_pof)(X)
+    assert torch.allclose(weighted, log_ei(X) + log_pof(X))
+
+
+def test_expected_hypervolume_improvement_against_direct_volumes() -> None:
+    import numpy as np
+
+    from apogee.acquisition import expected_hypervolume_improvement
+
+    reference = np.array([4.0, 4.0])
+    # two samples of a two-point baseline and of three candidates
+    baseline = np.array([[[1.0, 3.0], [3.0, 1.0]], [[1.0, 2.0], [2.0, 1.0]]])
+    candidates = np.array(
+        [[[2.0, 2.0], [5.0, 0.0], [1.0, 1.0]], [[2.0, 2.0], [3.0, 3.0], [0.5, 0.5]]]
+    )
+    # sample 0: (2, 2) adds the 1 x 1 square; (5, 0) is outside; (1, 1) adds 9 - 5 = 4
+    # sample 1: (2, 2) is dominated; (3, 3) too; (0.5, 0.5) adds 12.25 - 8 = 4.25
+    expected = np.array([(1.0 + 0.0) / 2, 0.0, (4.0 + 4.25) / 2])
+    assert np.allclose(expected_hypervolume_improvement(baseline, candidates, reference), expected)
