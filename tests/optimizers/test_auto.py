@@ -39,8 +39,12 @@ def history_of(spec: StudySpec, n: int) -> History:
         (spec_of(0), 0, None, "random"),
         (spec_of(2, objectives={"a": "minimize", "b": "minimize"}), 10, None, "sobol"),
         (spec_of(2, objectives={"a": "minimize", "b": "minimize"}), 100, None, "nsga2"),
-        (spec_of(2, constraints=["c"]), 10, None, "sobol"),
-        (spec_of(2, constraints=["c"]), 120, None, "nsga2"),
+        (spec_of(2, constraints=["c"]), 10, None, "gp"),
+        (spec_of(2, constraints=["c"]), 199, None, "gp"),
+        (spec_of(2, constraints=["c"]), 250, 300, "gp"),
+        (spec_of(2, constraints=["c"]), 250, None, "nsga2"),  # CMA-ES has no constraints
+        (spec_of(40, constraints=["c"]), 10, None, "sobol"),
+        (spec_of(40, constraints=["c"]), 120, None, "nsga2"),
     ],
 )
 def test_choice_per_situation(spec: StudySpec, n: int, budget: int | None, engine: str) -> None:
