@@ -25,8 +25,22 @@ POPULATION_SOLVERS = (
     "nevergrad-ngopt",
     "scipy-de",
 )
-QUICK_POPULATION = ("apogee-nsga2", "apogee-random", "optuna-tpe", "optuna-nsga2", "pymoo-nsga2")
-QUICK_CONSTRAINED = ("apogee-nsga2", "apogee-random", "optuna-tpe", "optuna-gp", "nevergrad-ngopt")
+QUICK_POPULATION = (
+    "apogee-gp",
+    "apogee-nsga2",
+    "apogee-random",
+    "optuna-tpe",
+    "optuna-nsga2",
+    "pymoo-nsga2",
+)
+QUICK_CONSTRAINED = (
+    "apogee-gp",
+    "apogee-nsga2",
+    "apogee-random",
+    "optuna-tpe",
+    "optuna-gp",
+    "nevergrad-ngopt",
+)
 MOO_SOLVERS = (
     "apogee-gp",
     "apogee-nsga2",
