@@ -24,8 +24,8 @@ def test_quick_suite_is_the_documented_grid() -> None:
         "hartmann3": 12,
         "bbob-f8-d5-i1": 12,
         "branin-noise1": 12,
-        "zdt1-d6": 10,
-        "constrained-branin": 10,
+        "zdt1-d6": 12,
+        "constrained-branin": 12,
     }
     assert {job.budget for job in plan.jobs if job.problem == "zdt1-d6"} == {40}
     assert plan.timeout_s == 600.0
