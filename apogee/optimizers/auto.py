@@ -2,12 +2,11 @@
 
 The policy, for the next suggestions:
 
-* several objectives: Sobol' points until a full NSGA-II population exists, then NSGA-II
-  (constraint domination);
-* one objective with constraints: the GP (one model per constraint, acquisition weighted by the
-  probability of feasibility) for the first `gp_trials` trials in dimension at most
-  `gp_max_dim` (or to the end of a small known budget), else the NSGA-II policy above (CMA-ES
-  has no constraint handling);
+* several objectives, or constraints: the GP (ParEGO scalarizations for several objectives;
+  one model per constraint, acquisition weighted by the probability of feasibility) for the
+  first `gp_trials` trials in dimension at most `gp_max_dim` (or to the end of a small known
+  budget); past that, NSGA-II (constraint domination) once a full population exists, with
+  Sobol' points until then (CMA-ES handles neither);
 * one objective, dimension at most `gp_max_dim`: the GP (Bayesian optimization is worth its
   cost while evaluations are few) for the first `gp_trials` trials, then CMA-ES warm-started at
   the best point so far, as evaluations have become plentiful. When the budget is known and
@@ -47,7 +46,8 @@ def _space_filling(spec: StudySpec) -> Engine:
 
 def _population_policy(spec: StudySpec, history: History) -> tuple[Engine, str]:
     """Sobol' until a full NSGA-II population, then NSGA-II (several objectives, constraints)."""
-    why = "several objectives" if spec.is_multi_objective else "constraints beyond the GP's reach"
+    why = "several objectives" if spec.is_multi_objective else "constraints"
+    why += " beyond the GP's reach"
     population = NSGA2().population_size
     evaluated = len(history.complete) + len(history.pending)
     if evaluated >= population:
@@ -65,18 +65,18 @@ def choose_engine(
     gp_max_dim: int = 20,
 ) -> tuple[Engine, str]:
     """The engine `auto` delegates to for the next suggestions, with the reason."""
-    if spec.is_multi_objective:
-        return _population_policy(spec, history)
     dim = spec.space.dim
     if dim == 0:
         return Random(), "nothing to search: every parameter is fixed"
-    if spec.constraints:
+    if spec.is_multi_objective or spec.constraints:
         model_based = dim <= gp_max_dim and (
             history.n_trials < gp_trials or (budget is not None and budget <= 1.5 * gp_trials)
         )
-        if model_based:
-            return GP(), f"constraints {list(spec.constraints)}: a GP models each one"
-        return _population_policy(spec, history)
+        if not model_based:
+            return _population_policy(spec, history)
+        if spec.is_multi_objective:
+            return GP(), f"several objectives in dimension {dim}: a GP per objective (ParEGO)"
+        return GP(), f"constraints {list(spec.constraints)}: a GP models each one"
     if dim > gp_max_dim:
         return CMAES(), f"dimension {dim} > {gp_max_dim}: CMA-ES scales where a GP does not"
     if budget is not None and budget <= 1.5 * gp_trials:

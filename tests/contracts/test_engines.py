@@ -53,15 +53,20 @@ class TestAutoPortfolioContract(OptimizerContract):
 
 def test_auto_switches_to_nsga2_for_several_objectives() -> None:
     import apogee as ap
+    from apogee.optimizers import Auto
 
     space = ap.Space({"x": ap.Float(0, 1), "y": ap.Float(0, 1)})
     study = ap.create_study(
-        "mo", space=space, objectives={"f1": "minimize", "f2": "minimize"}, seed=0
+        "mo",
+        space=space,
+        objectives={"f1": "minimize", "f2": "minimize"},
+        optimizer=Auto(gp_trials=5),  # the GP (ParEGO) for 5 trials, then the population policy
+        seed=0,
     )
     study.optimize(
         lambda p: {"f1": p["x"], "f2": 1 - p["x"] + p["y"]}, n_trials=100, progress=False
     )
-    assert study.attrs["auto"]["engine"] == "sobol"
+    assert [entry["engine"] for entry in study.attrs["auto:log"]] == ["gp", "sobol"]
     study.optimize(lambda p: {"f1": p["x"], "f2": 1 - p["x"] + p["y"]}, n_trials=2, progress=False)
     assert study.attrs["auto"]["engine"] == "nsga2"
     assert [t.system_attrs.get("nsga2:generation") for t in study.trials[-2:]] == [1, 1]
