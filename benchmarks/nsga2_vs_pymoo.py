@@ -20,9 +20,10 @@ from typing import Any
 
 import moocore
 import numpy as np
+from _generations import run_generations
 
 import apogee as ap
-from apogee.history import History, StudySpec, TrialRecord, TrialState
+from apogee.history import StudySpec
 
 DIM = 30
 POPULATION = 100
@@ -43,27 +44,14 @@ def true_front(which: int) -> np.ndarray:
 def run_apogee(which: int, evals: int, seed: int) -> np.ndarray:
     space = ap.Space({f"x{i}": ap.Float(0, 1) for i in range(DIM)})
     spec = StudySpec.build(space, objectives={"f1": "minimize", "f2": "minimize"})
-    engine = ap.optimizers.NSGA2()
-    records: list[TrialRecord] = []
-    study_attrs: dict[str, Any] = {}
-    for start in range(0, evals, POPULATION):
-        numbers = list(range(start, min(start + POPULATION, evals)))
-        proposal = engine.suggest(History(spec, tuple(records), study_attrs), numbers, seed)
-        study_attrs.update(proposal.study_attrs)
-        for number, suggestion in zip(numbers, proposal.suggestions, strict=True):
-            x = np.array([suggestion.params[f"x{i}"] for i in range(DIM)])
-            f1, f2 = zdt(x, which)
-            values = {"f1": float(f1), "f2": float(f2)}
-            records.append(
-                TrialRecord(
-                    number,
-                    TrialState.COMPLETE,
-                    dict(suggestion.params),
-                    values,
-                    system_attrs=dict(suggestion.attrs),
-                )
-            )
-    history = History(spec, tuple(records), study_attrs)
+
+    def evaluate(params: Any) -> dict[str, float]:
+        f1, f2 = zdt(np.array([params[f"x{i}"] for i in range(DIM)]), which)
+        return {"f1": float(f1), "f2": float(f2)}
+
+    history = run_generations(
+        ap.optimizers.NSGA2(), spec, evaluate, evals=evals, population=POPULATION, seed=seed
+    )
     front = history.objective_matrix()
     return np.asarray(front[ap.moo.nondominated_mask(front)])
 

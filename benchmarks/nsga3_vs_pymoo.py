@@ -20,9 +20,10 @@ from typing import Any
 
 import moocore
 import numpy as np
+from _generations import run_generations
 
 import apogee as ap
-from apogee.history import History, StudySpec, TrialRecord, TrialState
+from apogee.history import StudySpec
 from apogee.moo import das_dennis
 
 DIM, M, POPULATION = 10, 3, 92
@@ -45,28 +46,16 @@ def sphere(partitions: int) -> np.ndarray:
 def run_apogee(evals: int, seed: int) -> np.ndarray:
     space = ap.Space({f"x{i}": ap.Float(0, 1) for i in range(DIM)})
     spec = StudySpec.build(space, objectives=dict.fromkeys(NAMES, "minimize"))
-    engine = ap.optimizers.NSGA3()
-    records: list[TrialRecord] = []
-    study_attrs: dict[str, Any] = {}
-    for start in range(0, evals, POPULATION):
-        numbers = list(range(start, min(start + POPULATION, evals)))
-        proposal = engine.suggest(History(spec, tuple(records), study_attrs), numbers, seed)
-        study_attrs.update(proposal.study_attrs)
-        for number, suggestion in zip(numbers, proposal.suggestions, strict=True):
-            f = dtlz2(np.array([suggestion.params[f"x{i}"] for i in range(DIM)]))
-            values = dict(zip(NAMES, map(float, f), strict=True))
-            records.append(
-                TrialRecord(
-                    number,
-                    TrialState.COMPLETE,
-                    dict(suggestion.params),
-                    values,
-                    system_attrs=dict(suggestion.attrs),
-                )
-            )
-    population = study_attrs["nsga3:population"]["numbers"]
-    history = History(spec, tuple(records), study_attrs)
-    return history.objective_matrix([records[n] for n in population])
+
+    def evaluate(params: Any) -> dict[str, float]:
+        f = dtlz2(np.array([params[f"x{i}"] for i in range(DIM)]))
+        return dict(zip(NAMES, map(float, f), strict=True))
+
+    history = run_generations(
+        ap.optimizers.NSGA3(), spec, evaluate, evals=evals, population=POPULATION, seed=seed
+    )
+    population = history.study_attrs["nsga3:population"]["numbers"]
+    return history.objective_matrix([history.trials[n] for n in population])
 
 
 def run_pymoo(evals: int, seed: int) -> np.ndarray:
