@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 from torch import Tensor
@@ -54,7 +54,10 @@ class LVHBA:
     (`BilevelProblem.project`, the paper's set `C`; required with a constraint, since the
     penalty `f − v_γ` can go negative at infeasible `y`); it is also Hessian-free on
     unconstrained problems. Convergence of `x` is slow, like `1/c_k`. The reported inner
-    variables are `y`.
+    variables are `y`. With minibatch oracles every inner evaluation of one iteration (the
+    `θ` step, the `y` step and the value-function part of the `x` step) uses one inner batch,
+    so the difference `∇_x f(x, y) − ∇_x f(x, θ)` does not carry the two batches' independent
+    noise (apogee's choice; the paper is deterministic).
 
     Args:
         alpha: `α`, the step of `(x, y)`.
@@ -116,11 +119,12 @@ class LVHBA:
 
     def step(self, oracles: Oracles, state: _LVHBAState, iteration: int) -> None:
         xs, ys, theta = oracles.xs, oracles.ys, state.theta
-        self._saddle_step(oracles, state)
+        batch = oracles.inner_batch()  # one inner batch for the iteration (see the docstring)
+        self._saddle_step(oracles, state, batch)
         weight = 1.0 / (self.c * (iteration + 1) ** self.p)  # 1/c_k
         outer = grads(oracles.outer_value(xs, ys, oracles.outer_batch()), [*xs, *ys])
-        inner = grads(oracles.inner_value(xs, ys, oracles.inner_batch()), [*xs, *ys])
-        at_theta = grads(_lagrangian(oracles, xs, theta, state.multiplier), xs)
+        inner = grads(oracles.inner_value(xs, ys, batch), [*xs, *ys])
+        at_theta = grads(_lagrangian(oracles, xs, theta, state.multiplier, batch), xs)
         n = len(xs)
         dx = [weight * F + f - v for F, f, v in zip(outer[:n], inner[:n], at_theta, strict=True)]
         dy = [
@@ -134,10 +138,10 @@ class LVHBA:
             gap = (state.multiplier - state.auxiliary) / self.gamma2
             state.auxiliary = (state.auxiliary + self.beta * gap).clamp(0.0, self.bound)
 
-    def _saddle_step(self, oracles: Oracles, state: _LVHBAState) -> None:
+    def _saddle_step(self, oracles: Oracles, state: _LVHBAState, batch: Any) -> None:
         """One step of `θ` down and `λ` up on the proximal Lagrangian (from the current `λ`)."""
         xs, ys, theta, multiplier = oracles.xs, oracles.ys, state.theta, state.multiplier
-        gradient = grads(_lagrangian(oracles, xs, theta, multiplier), theta)
+        gradient = grads(_lagrangian(oracles, xs, theta, multiplier, batch), theta)
         d_theta = [
             g + (t.detach() - y.detach()) / self.gamma1
             for g, t, y in zip(gradient, theta, ys, strict=True)
@@ -150,9 +154,11 @@ class LVHBA:
         descend(theta, d_theta, self.eta)
 
 
-def _lagrangian(oracles: Oracles, xs: Tensors, theta: Tensors, multiplier: Tensor | None) -> Tensor:
-    """`f(x, θ) + λᵀc(x, θ)` (just `f` without constraints)."""
-    value = oracles.inner_value(xs, theta, oracles.inner_batch())
+def _lagrangian(
+    oracles: Oracles, xs: Tensors, theta: Tensors, multiplier: Tensor | None, batch: Any
+) -> Tensor:
+    """`f(x, θ) + λᵀc(x, θ)` (just `f` without constraints), on the inner `batch`."""
+    value = oracles.inner_value(xs, theta, batch)
     if multiplier is None:
         return value
     return value + torch.dot(multiplier, oracles.constraint_value(xs, theta))

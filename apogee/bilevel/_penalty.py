@@ -36,7 +36,9 @@ class F2SA:
     First-Order Method for Stochastic Bilevel Optimization", ICML 2023; the penalty analysis in
     "On Penalty Methods for Nonconvex Bilevel Optimization and First-Order Stochastic
     Approximation", ICLR 2024). Each outer iteration runs `inner_steps` gradient steps for
-    both inner sequences on fresh minibatches,
+    both inner sequences on fresh minibatches (one inner batch per step shared by `y` and `z`,
+    so the outer direction, which is `λ` times their difference, does not carry `λ` times
+    their independent noise: apogee's choice; benchopt draws them independently),
 
         y ← y − η (∇_y g(x, y) + ∇_y f(x, y) / λ)        (y: minimiser of g + f/λ)
         z ← z − η ∇_y g(x, z)                             (z: minimiser of g),
@@ -95,10 +97,11 @@ class F2SA:
         lam = state.penalty
         penalised_lr = state.inner_lr * lam / (lam + 1.0)  # g + f/λ is up to (1 + 1/λ)× curvier
         for _ in range(self.inner_steps):
-            value = oracles.inner_value(xs, y, oracles.inner_batch())
+            batch = oracles.inner_batch()  # one batch for y and z: the noise of y − z cancels
+            value = oracles.inner_value(xs, y, batch)
             value = value + oracles.outer_value(xs, y, oracles.outer_batch()) / lam
             descend(y, grads(value, y), penalised_lr)
-            descend(z, grads(oracles.inner_value(xs, z, oracles.inner_batch()), z), state.inner_lr)
+            descend(z, grads(oracles.inner_value(xs, z, batch), z), state.inner_lr)
         outer_grad = grads(oracles.outer_value(xs, y, oracles.outer_batch()), xs)
         inner_batch = oracles.inner_batch()  # one batch for both, so their noise cancels
         at_y = grads(oracles.inner_value(xs, y, inner_batch), xs)

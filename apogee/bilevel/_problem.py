@@ -156,6 +156,53 @@ class Oracles:
         return value
 
 
+class SampleOracles(Oracles):
+    """The oracles of `base` on one fixed sample: lists of minibatches, drawn beforehand.
+
+    Every call averages the objective over its sample's batches, so all evaluations through
+    this view (an inner solve, a hypergradient, a line search) see one deterministic function;
+    the batch arguments the callers pass (the sample that `outer_batch` and `inner_batch`
+    return) are ignored. An objective without a sampler has the sample `[None]`.
+    """
+
+    def __init__(self, base: Oracles, inner_sample: list[Any], outer_sample: list[Any]) -> None:
+        self.base = base
+        self.problem, self.owner, self.generator = base.problem, base.owner, base.generator
+        self.x_structure, self.xs = base.x_structure, base.xs
+        self.y_structure, self.ys = base.y_structure, base.ys
+        self.inner_sample, self.outer_sample = inner_sample, outer_sample
+
+    @classmethod
+    def draw(cls, base: Oracles, count: int) -> SampleOracles:
+        """`count` fresh batches for each objective that has a sampler."""
+        sampled = base.problem.inner_batches is not None, base.problem.outer_batches is not None
+        inner = [base.inner_batch() for _ in range(count)] if sampled[0] else [None]
+        outer = [base.outer_batch() for _ in range(count)] if sampled[1] else [None]
+        return cls(base, inner, outer)
+
+    def part(self, count: int) -> SampleOracles:
+        """The view on the first `count` batches of each sampled objective."""
+        return SampleOracles(self.base, self.inner_sample[:count], self.outer_sample[:count])
+
+    def outer_batch(self) -> Any:
+        """The fixed outer sample (a list of batches)."""
+        return self.outer_sample
+
+    def inner_batch(self) -> Any:
+        """The fixed inner sample (a list of batches)."""
+        return self.inner_sample
+
+    def outer_value(self, xs: Tensors, ys: Tensors, batch: Any) -> Tensor:
+        """`f` averaged over the fixed outer sample."""
+        values = [self.base.outer_value(xs, ys, b) for b in self.outer_sample]
+        return torch.stack(values).mean()
+
+    def inner_value(self, xs: Tensors, ys: Tensors, batch: Any) -> Tensor:
+        """`g` averaged over the fixed inner sample."""
+        values = [self.base.inner_value(xs, ys, b) for b in self.inner_sample]
+        return torch.stack(values).mean()
+
+
 def _shapes(tensors: Sequence[Tensor]) -> list[tuple[int, ...]]:
     return [tuple(t.shape) for t in tensors]
 

@@ -135,21 +135,47 @@ class Ridge:
         return float(2.0 / len(self.t_val) * residual @ self.X_val @ jacobian)
 
 
-def batch_optimum_rms(quadratic: Quadratic, batch_size: int, draws: int = 2000) -> float:
-    """RMS of `‖x*(batch) − x*‖`: the optimum of the problem built from one minibatch.
+def _optimum_noise(quadratic: Quadratic, draws: int) -> tuple[Tensor, Tensor]:
+    """The value function's Hessian `Hₕ` and the covariance of `x*(S) − x*` for `draws` draws.
 
-    The optimum is linear in the mean linear terms `(ā, f̄)`, so a minibatch of size `b`
-    moves it by a zero-mean error with covariance `∝ 1/b`. A stochastic solver whose iterates
-    average the noise of many batches ends closer than this; 3× this RMS is the tolerance.
+    `x*(S)` is the optimum of the problem built from a sample `S`: `draws` indices drawn
+    uniformly with replacement for `g` and, independently, `draws` for `f` (as
+    `problem(batch_size)` draws them). Only the linear terms are sampled and the optimum is
+    linear in their means, `x* = −Hₕ⁻¹ (P ā + Q f̄ + h)` with `P = (C A⁻¹ F − K) A⁻¹` and
+    `Q = −C A⁻¹`, so the covariance is `Hₕ⁻¹ (P Σₐ Pᵀ + Q Σ_f Qᵀ) Hₕ⁻ᵀ / draws` with `Σₐ`, `Σ_f`
+    the population covariances of the per-sample vectors: exact, no Monte Carlo.
     """
-    generator = torch.Generator().manual_seed(0)
-    samples = quadratic.a.shape[0]
-    x_star = quadratic.outer_solution()
-    errors = []
-    for _ in range(draws):
-        batch = torch.randint(0, samples, (batch_size,), generator=generator)
-        sub = Quadratic(
-            **{**quadratic.__dict__, "a": quadratic.a[batch], "f0": quadratic.f0[batch]}
-        )
-        errors.append(float((sub.outer_solution() - x_star).norm() ** 2))
-    return float(np.sqrt(np.mean(errors)))
+    A_inv = torch.linalg.inv(quadratic.A)
+    M = -A_inv @ quadratic.C.T
+    hessian = M.T @ quadratic.F @ M + quadratic.H + quadratic.K @ M + M.T @ quadratic.K.T
+    P = (quadratic.C @ A_inv @ quadratic.F - quadratic.K) @ A_inv
+    Q = -quadratic.C @ A_inv
+    covariance_a = torch.cov(quadratic.a.T, correction=0)
+    covariance_f = torch.cov(quadratic.f0.T, correction=0)
+    inverse = torch.linalg.inv(hessian)
+    spread = P @ covariance_a @ P.T + Q @ covariance_f @ Q.T
+    return hessian, inverse @ spread @ inverse.T / draws
+
+
+def batch_optimum_rms(quadratic: Quadratic, draws: int) -> float:
+    """`√E‖x*(S) − x*‖²` for samples of `draws` draws (`_optimum_noise`)."""
+    _, covariance = _optimum_noise(quadratic, draws)
+    return float(torch.sqrt(torch.trace(covariance)))
+
+
+def stationary_rms(quadratic: Quadratic, draws: int, lr: float) -> float:
+    """`√E‖x − x*‖²` of `x ← x − η ∇h_S(x)` at stationarity, a fresh sample `S` each step.
+
+    The sampled value function has the same Hessian, so `∇h_S(x) = Hₕ (x − x*(S))` and the
+    error follows `e ← (I − ηHₕ) e + ηHₕ ξ` with `ξ = x*(S) − x*` of covariance `Σ`. In the
+    eigenbasis of `Hₕ` the stationary mean square is `Σ_i ηλ_i Σ_ii / (2 − ηλ_i)`
+    (needs `ηλ_max < 2`); below `ηλ = 1` each term is at most `Σ_ii`, the noise of one
+    sample's optimum.
+    """
+    hessian, covariance = _optimum_noise(quadratic, draws)
+    eigenvalues, basis = torch.linalg.eigh(hessian)
+    variances = torch.diagonal(basis.T @ covariance @ basis)
+    products = lr * eigenvalues
+    if float(products.max()) >= 2.0:
+        raise ValueError(f"lr {lr} is unstable: lr * max eigenvalue = {float(products.max())}")
+    return float(torch.sqrt((products * variances / (2.0 - products)).sum()))
