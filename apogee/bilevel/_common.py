@@ -7,6 +7,7 @@ from typing import Any, ClassVar, Protocol
 import torch
 
 from apogee._util.validation import check_choice, check_float, check_int, invalid
+from apogee.bilevel._errors import IndependentInnerError
 from apogee.bilevel._problem import InnerDerivatives, Oracles, largest_curvature
 from apogee.bilevel._vars import Tensors, check_finite
 
@@ -77,9 +78,30 @@ def check_unconstrained(oracles: Oracles, owner: str) -> None:
 def inner_step_size(oracles: Oracles, lr: float | None) -> float:
     """`lr`, or `1/λ_max(∇²_yy g)` at the initial point; also checks `∇_y g` depends on `x`."""
     derivatives = InnerDerivatives(oracles, oracles.xs, oracles.ys, oracles.inner_batch())
+    _probe_cross(oracles, derivatives)  # raises IndependentInnerError
+    return lr if lr is not None else 1.0 / largest_curvature(derivatives, oracles.generator)
+
+
+def check_inner_depends(oracles: Oracles) -> None:
+    """Raise `IndependentInnerError` unless `∇_y g` or the inner constraint depends on `x`."""
+    derivatives = InnerDerivatives(oracles, oracles.xs, oracles.ys, oracles.inner_batch())
+    try:
+        _probe_cross(oracles, derivatives)
+    except IndependentInnerError:
+        if oracles.problem.inner_constraint is None:
+            raise
+        value = oracles.constraint_value(oracles.xs, oracles.ys).sum()
+        if value.requires_grad:
+            parts = torch.autograd.grad(value, oracles.xs, allow_unused=True)
+            if any(part is not None for part in parts):
+                return
+        raise
+
+
+def _probe_cross(oracles: Oracles, derivatives: InnerDerivatives) -> None:
+    """`∇²_xy g` applied to a random vector: raises if `∇_y g` does not depend on `x`."""
     probe = [
         torch.randn(y.shape, generator=oracles.generator, dtype=y.dtype).to(y.device)
         for y in oracles.ys
     ]
-    derivatives.cross(probe)  # raises IndependentInnerError
-    return lr if lr is not None else 1.0 / largest_curvature(derivatives, oracles.generator)
+    derivatives.cross(probe)

@@ -9,6 +9,7 @@ import torch
 from torch import Tensor
 
 from apogee._util.validation import check_float, invalid
+from apogee.bilevel._common import check_inner_depends
 from apogee.bilevel._problem import Oracles, descend, grads
 from apogee.bilevel._vars import Structure, Tensors, check_finite
 
@@ -109,6 +110,7 @@ class LVHBA:
                 "projection; the value-function constraint alone does not enforce feasibility."
             )
         _project(oracles)
+        check_inner_depends(oracles)
         theta = [y.detach().clone().requires_grad_(True) for y in oracles.ys]
         if oracles.problem.inner_constraint is None:
             return _LVHBAState(theta=theta, multiplier=None, auxiliary=None)

@@ -5,7 +5,19 @@ from __future__ import annotations
 import pytest
 import torch
 
-from apogee.bilevel import AID, BOREP, F2SA, ITD, MAID, BilevelProblem, Solver, solve
+from apogee.bilevel import (
+    AID,
+    BOREP,
+    F2SA,
+    ITD,
+    MAID,
+    SOLVERS,
+    BilevelProblem,
+    IndependentInnerError,
+    NonFiniteError,
+    Solver,
+    solve,
+)
 from tests.bilevel._problems import DTYPE, Quadratic, batch_optimum_rms, stationary_rms
 
 QUADRATIC = Quadratic.make()
@@ -153,3 +165,23 @@ def test_bad_solver_inputs() -> None:
     )
     with pytest.raises(TypeError, match="Use LVHBA"):
         solve(constrained, *_start(), AID(), steps=1)
+
+
+@pytest.mark.parametrize("name", sorted(SOLVERS))
+def test_every_solver_rejects_an_inner_objective_that_ignores_the_outer_variables(
+    name: str,
+) -> None:
+    problem = BilevelProblem(
+        outer=QUADRATIC.outer, inner=lambda x, y: QUADRATIC.inner(x.detach(), y)
+    )
+    with pytest.raises(IndependentInnerError, match="not depend on the outer"):
+        solve(problem, *_start(), name, steps=1)
+
+
+def test_every_solver_reports_non_finite_values() -> None:
+    problem = BilevelProblem(
+        outer=lambda x, y: QUADRATIC.outer(x, y) / (x - x).sum(), inner=QUADRATIC.inner
+    )
+    for name in sorted(SOLVERS):
+        with pytest.raises(NonFiniteError, match="non-finite"):
+            solve(problem, *_start(), name, steps=2)
