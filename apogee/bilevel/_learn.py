@@ -21,7 +21,8 @@ from apogee._util.validation import check_choice, check_float, check_int, invali
 from apogee.bilevel._aid import AID, ITD
 from apogee.bilevel._common import Solver
 from apogee.bilevel._problem import BilevelProblem, InnerDerivatives, Oracles, largest_curvature
-from apogee.bilevel._solve import solve
+from apogee.bilevel._progress import Progress
+from apogee.bilevel._solve import BilevelResult, solve
 
 _OWNER = "learn_hyperparameters"
 L2_KINDS = ("none", "shared", "per_feature")
@@ -43,6 +44,12 @@ class LearnSettings:
             the learning rate is learned).
         batch_size: minibatch size for the training loss; `None` uses all training data.
         initial_l2: the initial L2 weight(s).
+        holdout: the fraction of the validation data kept out of the hypergradient and used
+            to early-stop instead: the result holds the hyperparameters of the update with
+            the lowest loss on that part. Many hyperparameters (one L2 weight per feature, one
+            weight per sample) can fit the validation data itself; `0` uses all of it.
+        patience: with a holdout, stop once its loss has not improved for this many updates
+            (`None`: run all `steps`, still returning the best).
     """
 
     outer_lr: float = 0.1
@@ -50,6 +57,8 @@ class LearnSettings:
     inner_steps: int = 20
     batch_size: int | None = None
     initial_l2: float = 1e-3
+    holdout: float = 0.0
+    patience: int | None = None
 
     def __post_init__(self) -> None:
         check_float(self.outer_lr, "outer_lr", "LearnSettings", low=0.0, low_open=True)
@@ -59,6 +68,9 @@ class LearnSettings:
         if self.batch_size is not None:
             check_int(self.batch_size, "batch_size", "LearnSettings", low=1)
         check_float(self.initial_l2, "initial_l2", "LearnSettings", low=0.0, low_open=True)
+        check_float(self.holdout, "holdout", "LearnSettings", low=0.0, high=1.0, high_open=True)
+        if self.patience is not None:
+            check_int(self.patience, "patience", "LearnSettings", low=1)
 
 
 @dataclass(frozen=True)
@@ -70,9 +82,14 @@ class HyperparameterResult:
         l2_weights: the L2 weight per input feature (`(d,)`), one shared weight (`()`), or None.
         sample_weights: the weight in `(0, 1)` of each training sample (`(n,)`), or None.
         learning_rate: the learned training step size, or None.
-        validation_losses: the validation loss after each hyperparameter update.
+        validation_losses: the validation loss after each hyperparameter update (on the
+            part of the validation data the hypergradient sees).
         seconds: wall time at each update.
         solver: the bilevel solver used (`"aid"`, or `"itd"` when the learning rate is learned).
+        holdout_losses: the loss on the held-out validation part after each update (empty
+            without `LearnSettings.holdout`).
+        best_step: the update whose hyperparameters are returned (the last one without a
+            holdout).
     """
 
     model: torch.nn.Module
@@ -82,6 +99,8 @@ class HyperparameterResult:
     validation_losses: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
     solver: str = "aid"
+    holdout_losses: list[float] = field(default_factory=list)
+    best_step: int | None = None
 
 
 def learn_hyperparameters(
@@ -146,17 +165,27 @@ def learn_hyperparameters(
         raise TypeError(invalid("model", _OWNER, "a torch.nn.Module", model))
     if l2 == "none" and not sample_weights and not learning_rate:
         raise ValueError(f"{_OWNER} has nothing to learn: set l2, sample_weights or learning_rate.")
-    task = _Task.make(model, train, validation, loss, l2=l2, settings=settings)
+    fit, held = _split(validation, settings.holdout, seed)
+    task = _Task.make(model, train, fit, loss, l2=l2, settings=settings)
     outer = task.initial_hyperparameters(l2, sample_weights, learning_rate)
     solver = task.solver(learning_rate)
     problem = BilevelProblem(
         outer=task.outer, inner=task.inner, inner_batches=task.batches(settings.batch_size)
     )
-    with _Progress(steps, enabled=progress) as bar:
+    monitor = None if held is None else task.monitor(held)
+    with Progress(steps, enabled=progress) as bar:
         result = solve(
-            problem, outer, task.parameters, solver, steps=steps, seed=seed, callback=bar.update
+            problem,
+            outer,
+            task.parameters,
+            solver,
+            steps=steps,
+            seed=seed,
+            callback=bar.update,
+            monitor=monitor,
+            patience=settings.patience if held is not None else None,
         )
-    return task.result(result.outer, result.inner, result.outer_losses, result.seconds, solver.name)
+    return task.result(result, solver.name)
 
 
 @dataclass
@@ -242,6 +271,13 @@ class _Task:
         inputs, targets = self.validation
         return self.per_sample(self.predict(params, inputs), targets).mean()
 
+    def monitor(self, held: tuple[Tensor, Tensor]) -> Callable[[Any, Any], float]:
+        """The mean loss on the held-out validation part, of the current parameters."""
+        inputs, targets = held
+        return lambda x, params: float(
+            self.per_sample(self.predict(params, inputs), targets).mean()
+        )
+
     def batches(self, size: int | None) -> Callable[[torch.Generator], Tensor] | None:
         if size is None:
             return None
@@ -298,14 +334,11 @@ class _Task:
             linear_steps=20,
         )
 
-    def result(
-        self,
-        outer: dict[str, Tensor],
-        inner: dict[str, Tensor],
-        losses: list[float],
-        seconds: list[float],
-        name: str,
-    ) -> HyperparameterResult:
+    def result(self, run: BilevelResult, name: str) -> HyperparameterResult:
+        """The learned values at the best held-out update (or the last), in a trained copy."""
+        best = run.best_iteration is not None
+        outer = run.best_outer if best else run.outer
+        inner = run.best_inner if best else run.inner
         with torch.no_grad():
             for key, parameter in self.model.named_parameters():
                 if key in inner:
@@ -317,10 +350,36 @@ class _Task:
             if "sample_logits" in outer
             else None,
             learning_rate=float(torch.exp(outer["log_lr"])) if "log_lr" in outer else None,
-            validation_losses=losses,
-            seconds=seconds,
+            validation_losses=run.outer_losses,
+            seconds=run.seconds,
             solver=name,
+            holdout_losses=run.monitor_values,
+            best_step=run.best_iteration if best else run.iterations[-1],
         )
+
+
+def _split(
+    validation: tuple[Tensor, Tensor], fraction: float, seed: int
+) -> tuple[tuple[Tensor, Tensor], tuple[Tensor, Tensor] | None]:
+    """`(fit, held)`: a random `fraction` of the validation samples held out (`None` if 0)."""
+    _check_data(validation, "validation")
+    if fraction == 0.0:
+        return validation, None
+    inputs, targets = validation
+    count = len(targets)
+    held_count = round(fraction * count)
+    if not 1 <= held_count <= count - 1:
+        raise ValueError(
+            invalid(
+                "holdout",
+                "LearnSettings",
+                f"a fraction leaving both parts of {count} validation samples non-empty",
+                fraction,
+            )
+        )
+    order = torch.randperm(count, generator=torch.Generator().manual_seed(seed))
+    held, fit = order[:held_count].to(inputs.device), order[held_count:].to(inputs.device)
+    return (inputs[fit], targets[fit]), (inputs[held], targets[held])
 
 
 def _check_data(data: Any, name: str) -> None:
@@ -359,34 +418,3 @@ def _per_sample(loss: str | PerSampleLoss) -> PerSampleLoss:
     return lambda prediction, target: (
         ((prediction - target.reshape(prediction.shape)) ** 2).reshape(len(target), -1).mean(1)
     )
-
-
-class _Progress:
-    """A rich progress bar showing the validation loss, or nothing when disabled."""
-
-    def __init__(self, total: int, *, enabled: bool) -> None:
-        self.total, self.enabled = total, enabled
-        self.bar: Any = None
-        self.task: Any = None
-
-    def __enter__(self) -> _Progress:
-        if self.enabled:
-            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-            self.bar = Progress(
-                TextColumn("learning hyperparameters"),
-                BarColumn(),
-                TextColumn("{task.completed}/{task.total}  validation loss {task.fields[loss]}"),
-                TimeElapsedColumn(),
-            )
-            self.bar.__enter__()
-            self.task = self.bar.add_task("learn", total=self.total, loss="-")
-        return self
-
-    def update(self, iteration: int, loss: float) -> None:
-        if self.bar is not None:
-            self.bar.update(self.task, completed=iteration, loss=f"{loss:.4g}")
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(*exc)

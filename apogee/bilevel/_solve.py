@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from apogee._util.validation import check_choice, check_int, invalid
 from apogee.bilevel._aid import AID, ITD
 from apogee.bilevel._borep import BOREP
 from apogee.bilevel._common import Solver
+from apogee.bilevel._errors import NonFiniteError
 from apogee.bilevel._inexact import MAID
 from apogee.bilevel._lvhba import LVHBA
 from apogee.bilevel._penalty import F2SA
@@ -25,6 +27,9 @@ SOLVERS: dict[str, type[Any]] = {
 
 Callback = Callable[[int, float], Any]
 """Called as `callback(iteration, outer_loss)` at every recorded iteration."""
+
+Monitor = Callable[[Any, Any], float]
+"""`monitor(outer, inner)`: a held-out score of the current variables (lower is better)."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,10 @@ class BilevelResult:
         outer_losses: the outer objective at each recorded iteration (on a fresh minibatch when
             the problem samples them).
         seconds: wall time since the start at each recorded iteration.
+        monitor_values: the monitor's score at each recorded iteration (empty without one).
+        best_iteration: the recorded iteration with the lowest monitor score (None without).
+        best_outer: the outer variables at `best_iteration` (None without a monitor).
+        best_inner: the inner variables at `best_iteration` (None without a monitor).
     """
 
     outer: Any
@@ -47,6 +56,10 @@ class BilevelResult:
     iterations: list[int] = field(default_factory=list)
     outer_losses: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
+    monitor_values: list[float] = field(default_factory=list)
+    best_iteration: int | None = None
+    best_outer: Any = None
+    best_inner: Any = None
 
 
 def solve(
@@ -59,6 +72,8 @@ def solve(
     seed: int = 0,
     record_every: int = 1,
     callback: Callback | None = None,
+    monitor: Monitor | None = None,
+    patience: int | None = None,
 ) -> BilevelResult:
     """Minimise `f(x, y*(x))` over the outer variables, starting from `outer` and `inner`.
 
@@ -74,6 +89,11 @@ def solve(
         seed: seeds the minibatches and every random choice of the solver.
         record_every: evaluate and record the outer loss every this many iterations.
         callback: called with `(iteration, outer_loss)` at every recorded iteration.
+        monitor: scores the current `(outer, inner)` at every recorded iteration, typically a
+            loss on data the outer objective does not see; the result then also holds the
+            variables where the score was lowest (early stopping against overfitting the
+            outer objective's data).
+        patience: with a monitor, stop once it has not improved for this many records.
 
     Returns:
         The final variables and the recorded history of the outer loss.
@@ -100,27 +120,74 @@ def solve(
         raise TypeError(invalid("solver", owner, expected, solver))
     check_int(steps, "steps", owner, low=1)
     check_int(record_every, "record_every", owner, low=1)
+    if monitor is not None and not callable(monitor):
+        raise TypeError(invalid("monitor", owner, "a callable or None", monitor))
+    if patience is not None:
+        check_int(patience, "patience", owner, low=1)
     oracles = Oracles(problem, outer, inner, seed=seed, owner=owner)
     start = time.perf_counter()
     state = method.start(oracles)
-    iterations: list[int] = []
-    losses: list[float] = []
-    seconds: list[float] = []
+    record = _Record(monitor)
     for iteration in range(steps):
         method.step(oracles, state, iteration)
         if (iteration + 1) % record_every == 0 or iteration + 1 == steps:
             with torch.no_grad():
                 loss = float(oracles.outer_value(oracles.xs, oracles.ys, oracles.outer_batch()))
-            iterations.append(iteration + 1)
-            losses.append(loss)
-            seconds.append(time.perf_counter() - start)
+            record.add(oracles, iteration + 1, loss, time.perf_counter() - start)
             if callback is not None:
                 callback(iteration + 1, loss)
+            if patience is not None and record.stale(patience):
+                break
+    outer_now, inner_now = _snapshot(oracles)
     return BilevelResult(
-        outer=oracles.x_structure.rebuild([x.detach().clone() for x in oracles.xs]),
-        inner=oracles.y_structure.rebuild([y.detach().clone() for y in oracles.ys]),
+        outer=outer_now,
+        inner=inner_now,
         solver=method.name,
-        iterations=iterations,
-        outer_losses=losses,
-        seconds=seconds,
+        iterations=record.iterations,
+        outer_losses=record.losses,
+        seconds=record.seconds,
+        monitor_values=record.scores,
+        best_iteration=record.best_iteration,
+        best_outer=record.best[0] if record.best else None,
+        best_inner=record.best[1] if record.best else None,
     )
+
+
+def _snapshot(oracles: Oracles) -> tuple[Any, Any]:
+    """Copies of the current outer and inner variables, in the user's layouts."""
+    outer = oracles.x_structure.rebuild([x.detach().clone() for x in oracles.xs])
+    return outer, oracles.y_structure.rebuild([y.detach().clone() for y in oracles.ys])
+
+
+@dataclass
+class _Record:
+    """The recorded history of a run, and the monitor's best point so far."""
+
+    monitor: Monitor | None
+    iterations: list[int] = field(default_factory=list)
+    losses: list[float] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+    scores: list[float] = field(default_factory=list)
+    best_iteration: int | None = None
+    best: tuple[Any, Any] | None = None
+
+    def add(self, oracles: Oracles, iteration: int, loss: float, seconds: float) -> None:
+        self.iterations.append(iteration)
+        self.losses.append(loss)
+        self.seconds.append(seconds)
+        if self.monitor is None:
+            return
+        outer, inner = _snapshot(oracles)
+        with torch.no_grad():
+            score = float(self.monitor(outer, inner))
+        if not math.isfinite(score):
+            raise NonFiniteError(f"The monitor returned {score} at iteration {iteration}.")
+        self.scores.append(score)
+        if self.best_iteration is None or score < min(self.scores[:-1]):
+            self.best_iteration, self.best = iteration, (outer, inner)
+
+    def stale(self, patience: int) -> bool:
+        """Whether the last `patience` monitor scores are all above the best one."""
+        if self.best_iteration is None:
+            return False
+        return self.iterations.index(self.best_iteration) < len(self.iterations) - patience

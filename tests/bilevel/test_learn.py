@@ -103,3 +103,41 @@ def test_clear_errors() -> None:
         learn_hyperparameters(model, train, validation, l2="per_sample", loss="mse")
     with pytest.raises(ValueError, match="one value per sample"):
         learn_hyperparameters(model, train, validation, loss=lambda p, t: ((p - t) ** 2).mean())
+
+
+def test_holdout_returns_the_update_with_the_lowest_held_out_loss() -> None:
+    train, validation = _regression(5)
+    settings = LearnSettings(outer_lr=0.2, holdout=0.25)
+    result = learn_hyperparameters(
+        torch.nn.Linear(10, 1).to(DTYPE), train, validation, loss="mse", steps=30, settings=settings
+    )
+    held = result.holdout_losses
+    assert len(held) == 30 and len(result.validation_losses) == 30
+    assert result.best_step == 1 + min(range(30), key=held.__getitem__)
+    # the returned model is the one at the best update: its loss on the held-out part
+    generator = torch.Generator().manual_seed(0)  # the split uses the learn seed (0)
+    order = torch.randperm(80, generator=generator)
+    inputs, targets = validation[0][order[:20]], validation[1][order[:20]]
+    with torch.no_grad():
+        loss = float(((result.model(inputs).squeeze(-1) - targets) ** 2).mean())
+    assert loss == pytest.approx(min(held), rel=1e-9)
+    stopped = learn_hyperparameters(
+        torch.nn.Linear(10, 1).to(DTYPE),
+        train,
+        validation,
+        loss="mse",
+        steps=30,
+        settings=LearnSettings(outer_lr=0.2, holdout=0.25, patience=2),
+    )
+    assert stopped.best_step is not None
+    assert len(stopped.holdout_losses) == min(30, stopped.best_step + 2)
+    with pytest.raises(ValueError, match="'holdout' parameter of LearnSettings"):
+        LearnSettings(holdout=1.0)
+    with pytest.raises(ValueError, match="'holdout' parameter of LearnSettings"):
+        learn_hyperparameters(
+            torch.nn.Linear(10, 1).to(DTYPE),
+            train,
+            (validation[0][:2], validation[1][:2]),
+            loss="mse",
+            settings=LearnSettings(holdout=0.1),
+        )

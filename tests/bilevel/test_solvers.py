@@ -185,3 +185,28 @@ def test_every_solver_reports_non_finite_values() -> None:
     for name in sorted(SOLVERS):
         with pytest.raises(NonFiniteError, match="non-finite"):
             solve(problem, *_start(), name, steps=2)
+
+
+def test_monitor_keeps_the_best_variables_and_patience_stops() -> None:
+    # Monitor: the distance to a point x = 0.5·x* halfway along the path from 0, which AID
+    # passes and leaves, so the score falls and then rises.
+    target = 0.5 * X_STAR
+    scores: list[float] = []
+
+    def monitor(outer: torch.Tensor, inner: torch.Tensor) -> float:
+        scores.append(float((outer - target).norm()))
+        return scores[-1]
+
+    solver = AID(outer_lr=0.3, inner_steps=5, linear_steps=5)
+    result = solve(QUADRATIC.problem(), *_start(), solver, steps=60, monitor=monitor)
+    assert result.monitor_values == scores and len(scores) == 60
+    best = min(range(60), key=scores.__getitem__)
+    assert 0 < best < 59 and result.best_iteration == best + 1
+    assert float((result.best_outer - target).norm()) == pytest.approx(scores[best])
+    assert float((result.outer - target).norm()) > scores[best]
+    stopped = solve(QUADRATIC.problem(), *_start(), solver, steps=60, monitor=monitor, patience=3)
+    assert stopped.iterations[-1] == best + 1 + 3 and stopped.best_iteration == best + 1
+    plain = solve(QUADRATIC.problem(), *_start(), solver, steps=2)
+    assert plain.best_iteration is None and plain.best_outer is None and not plain.monitor_values
+    with pytest.raises(ValueError, match="'patience' parameter of solve"):
+        solve(QUADRATIC.problem(), *_start(), solver, steps=2, monitor=monitor, patience=0)
