@@ -50,6 +50,10 @@ class LearnSettings:
             weight per sample) can fit the validation data itself; `0` uses all of it.
         patience: with a holdout, stop once its loss has not improved for this many updates
             (`None`: run all `steps`, still returning the best).
+        l2_spread: `κ`, with per-feature L2 adds `κ · mean_j (θ_j − θ̄)²` to the validation
+            loss, `θ_j` the log L2 weights: a prior that shrinks them toward their common
+            value (`κ → ∞` gives one shared weight), against fitting the validation data
+            with many weights.
     """
 
     outer_lr: float = 0.1
@@ -59,6 +63,7 @@ class LearnSettings:
     initial_l2: float = 1e-3
     holdout: float = 0.0
     patience: int | None = None
+    l2_spread: float = 0.0
 
     def __post_init__(self) -> None:
         check_float(self.outer_lr, "outer_lr", "LearnSettings", low=0.0, low_open=True)
@@ -71,6 +76,7 @@ class LearnSettings:
         check_float(self.holdout, "holdout", "LearnSettings", low=0.0, high=1.0, high_open=True)
         if self.patience is not None:
             check_int(self.patience, "patience", "LearnSettings", low=1)
+        check_float(self.l2_spread, "l2_spread", "LearnSettings", low=0.0)
 
 
 @dataclass(frozen=True)
@@ -83,7 +89,7 @@ class HyperparameterResult:
         sample_weights: the weight in `(0, 1)` of each training sample (`(n,)`), or None.
         learning_rate: the learned training step size, or None.
         validation_losses: the validation loss after each hyperparameter update (on the
-            part of the validation data the hypergradient sees).
+            part of the validation data the hypergradient sees; plus the `l2_spread` term).
         seconds: wall time at each update.
         solver: the bilevel solver used (`"aid"`, or `"itd"` when the learning rate is learned).
         holdout_losses: the loss on the held-out validation part after each update (empty
@@ -269,7 +275,12 @@ class _Task:
 
     def outer(self, x: dict[str, Tensor], params: dict[str, Tensor]) -> Tensor:
         inputs, targets = self.validation
-        return self.per_sample(self.predict(params, inputs), targets).mean()
+        value = self.per_sample(self.predict(params, inputs), targets).mean()
+        spread = self.settings.l2_spread
+        if spread > 0.0 and "log_l2" in x and x["log_l2"].ndim == 1:
+            logs = x["log_l2"]
+            value = value + spread * ((logs - logs.mean()) ** 2).mean()
+        return value
 
     def monitor(self, held: tuple[Tensor, Tensor]) -> Callable[[Any, Any], float]:
         """The mean loss on the held-out validation part, of the current parameters."""

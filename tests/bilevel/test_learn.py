@@ -141,3 +141,23 @@ def test_holdout_returns_the_update_with_the_lowest_held_out_loss() -> None:
             loss="mse",
             settings=LearnSettings(holdout=0.1),
         )
+
+
+def test_l2_spread_prior_pulls_per_feature_weights_together() -> None:
+    train, validation = _regression(6)
+    spreads = []
+    for kappa in (0.0, 1.0):
+        result = learn_hyperparameters(
+            torch.nn.Linear(10, 1).to(DTYPE),
+            train,
+            validation,
+            loss="mse",
+            steps=30,
+            settings=LearnSettings(outer_lr=0.2, l2_spread=kappa),
+        )
+        assert result.l2_weights is not None
+        spreads.append(float(result.l2_weights.log().std()))
+    # the prior's gradient 2κ(θ_j − θ̄)/d outweighs the validation gradient at κ = 1
+    assert spreads[1] < 0.5 * spreads[0] and spreads[0] > 1.0
+    with pytest.raises(ValueError, match="'l2_spread' parameter of LearnSettings"):
+        LearnSettings(l2_spread=-1.0)

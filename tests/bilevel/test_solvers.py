@@ -93,8 +93,8 @@ def test_f2sa_with_minibatches_within_noise_of_its_full_batch_run() -> None:
     # A fixed penalty λ = 10 keeps the minibatch noise (multiplied by λ) small but leaves an
     # O(1/λ) bias; comparing with the full-batch run of the same settings removes the bias.
     solver = F2SA(outer_lr=0.5, inner_lr=0.5, penalty=10.0, penalty_growth=0.0, max_penalty=10.0)
-    full = solve(QUADRATIC.problem(), *_start(), solver, steps=150)
-    result = solve(QUADRATIC.problem(batch_size=BATCH), *_start(), solver, steps=150, seed=1)
+    full = solve(QUADRATIC.problem(), *_start(), solver, steps=100)
+    result = solve(QUADRATIC.problem(batch_size=BATCH), *_start(), solver, steps=100, seed=1)
     tolerance = 3.0 * _noise_rms(solver)
     assert float((result.outer - full.outer).norm()) < tolerance
     assert tolerance < 0.5 * float(X_STAR.norm())
