@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from apogee.bilevel import LearnSettings, learn_hyperparameters
+from apogee.bilevel import HyperparameterResult, LearnSettings, learn_hyperparameters
 
 DTYPE = torch.float64
 
@@ -105,12 +105,16 @@ def test_clear_errors() -> None:
         learn_hyperparameters(model, train, validation, loss=lambda p, t: ((p - t) ** 2).mean())
 
 
+def _learn_linear_mse(seed: int, settings: LearnSettings) -> HyperparameterResult:
+    """30 updates of per-feature L2 on `_regression(seed)` for a linear model."""
+    train, validation = _regression(seed)
+    model = torch.nn.Linear(10, 1).to(DTYPE)
+    return learn_hyperparameters(model, train, validation, loss="mse", steps=30, settings=settings)
+
+
 def test_holdout_returns_the_update_with_the_lowest_held_out_loss() -> None:
     train, validation = _regression(5)
-    settings = LearnSettings(outer_lr=0.2, holdout=0.25)
-    result = learn_hyperparameters(
-        torch.nn.Linear(10, 1).to(DTYPE), train, validation, loss="mse", steps=30, settings=settings
-    )
+    result = _learn_linear_mse(5, LearnSettings(outer_lr=0.2, holdout=0.25))
     held = result.holdout_losses
     assert len(held) == 30 and len(result.validation_losses) == 30
     assert result.best_step == 1 + min(range(30), key=held.__getitem__)
@@ -121,14 +125,7 @@ def test_holdout_returns_the_update_with_the_lowest_held_out_loss() -> None:
     with torch.no_grad():
         loss = float(((result.model(inputs).squeeze(-1) - targets) ** 2).mean())
     assert loss == pytest.approx(min(held), rel=1e-9)
-    stopped = learn_hyperparameters(
-        torch.nn.Linear(10, 1).to(DTYPE),
-        train,
-        validation,
-        loss="mse",
-        steps=30,
-        settings=LearnSettings(outer_lr=0.2, holdout=0.25, patience=2),
-    )
+    stopped = _learn_linear_mse(5, LearnSettings(outer_lr=0.2, holdout=0.25, patience=2))
     assert stopped.best_step is not None
     assert len(stopped.holdout_losses) == min(30, stopped.best_step + 2)
     with pytest.raises(ValueError, match="'holdout' parameter of LearnSettings"):
@@ -144,17 +141,9 @@ def test_holdout_returns_the_update_with_the_lowest_held_out_loss() -> None:
 
 
 def test_l2_spread_prior_pulls_per_feature_weights_together() -> None:
-    train, validation = _regression(6)
     spreads = []
     for kappa in (0.0, 1.0):
-        result = learn_hyperparameters(
-            torch.nn.Linear(10, 1).to(DTYPE),
-            train,
-            validation,
-            loss="mse",
-            steps=30,
-            settings=LearnSettings(outer_lr=0.2, l2_spread=kappa),
-        )
+        result = _learn_linear_mse(6, LearnSettings(outer_lr=0.2, l2_spread=kappa))
         assert result.l2_weights is not None
         spreads.append(float(result.l2_weights.log().std()))
     # the prior's gradient 2κ(θ_j − θ̄)/d outweighs the validation gradient at κ = 1
