@@ -53,7 +53,11 @@ class LearnSettings:
         l2_spread: `κ`, with per-feature L2 adds `κ · mean_j (θ_j − θ̄)²` to the validation
             loss, `θ_j` the log L2 weights: a prior that shrinks them toward their common
             value (`κ → ∞` gives one shared weight), against fitting the validation data
-            with many weights.
+            with many weights; `0` (the default) turns it off. `0.01` (in units of the
+            validation loss per unit variance of the log weights) lowered both validation
+            and test loss in all 9 runs of `benchmarks/bilevel_l2_overfitting.py`, where
+            every feature carries some signal, but raised the test loss where only 3 of 10
+            features matter: it trades the ability to single out irrelevant features.
     """
 
     outer_lr: float = 0.1
