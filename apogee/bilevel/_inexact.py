@@ -52,13 +52,14 @@ class MAID:
     With minibatch samplers (apogee's extension; the paper is deterministic) each iteration
     draws one sample of `n` batches per objective and runs steps 1-3 on the average over that
     sample, so the Armijo test compares two values of the same function. `n` follows the
-    norm test of Byrd, Chin, Nocedal & Wu (2012): from the per-batch directions
-    `d_j = ∇_x f_j − ∇²_xy g_j · v` it estimates the sampling variance `s²` of `d` and, when
-    `s²/n > noise_ratio² ‖d‖²`, raises `n` to `s²/(noise_ratio² ‖d‖²)` for the next
-    iteration (up to `max_sample_batches`). The sampling error of the hypergradient then
-    stays a fraction of its norm, like the inexactness that `ε` and `δ` bound, so the
-    deterministic argument for the line search carries over until `n` reaches its cap; from
-    there the iterates wander within the noise of `max_sample_batches` batches.
+    norm test of Byrd, Chin, Nocedal & Wu (2012): the sampling variance `s²` of `d` is
+    estimated from the hypergradient `d₁` of the sample's first half (its own inner and CG
+    solve; `E‖d₁ − d‖² = (n/m − 1) s²` for `m = ⌊n/2⌋` iid batches, to first order), and when
+    `s² > noise_ratio² ‖d‖²` the next sample gets `n s² / (noise_ratio² ‖d‖²)` batches (never
+    fewer, at most `max_sample_batches`). The sampling error of the hypergradient then stays
+    a fraction of its norm, like the inexactness that `ε` and `δ` bound, until `n` reaches
+    its cap; from there the iterates wander within the noise of one sample of
+    `max_sample_batches` batches. No model of the batches is needed: only the sampler.
 
     Args:
         initial_step: the initial outer step `α`; `None` makes the first trial step of length
