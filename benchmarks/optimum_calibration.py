@@ -21,6 +21,7 @@ and the camel have several minimizers, so their `x*` coverage is not counted).
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import math
 import os
@@ -192,7 +193,8 @@ def offline_command(args: argparse.Namespace) -> None:
         }
     problems: dict[str, Problem] = {}
     for path in args.histories:
-        for line in path.read_text().splitlines():
+        text = gzip.decompress(path.read_bytes()).decode() if path.suffix == ".gz" else None
+        for line in (text or path.read_text()).splitlines():
             run = json.loads(line)
             if (run["problem"], run["seed"]) in done:
                 continue
