@@ -21,6 +21,7 @@ and the camel have several minimizers, so their `x*` coverage is not counted).
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import math
 import os
@@ -29,12 +30,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 import apogee as ap
-from apogee.history import History
+from apogee.history import History, StudySpec, TrialRecord
 from apogee.optimizers.gp import posterior_of_optimum
+from apogee.space import Space
 
 LEVEL = 0.9
 STOP_PROB = 0.95
@@ -145,7 +148,10 @@ def _check(problem: Problem, history: History, seed: int) -> dict[str, object]:
     return row
 
 
-def run_one(problem: Problem, seed: int, *, fast_engine: bool = False) -> dict[str, object]:
+def run_one(
+    problem: Problem, seed: int, *, fast_engine: bool = False, with_checks: bool = True
+) -> dict[str, object]:
+    """One GP-engine run of `30 d` trials; its checks unless `with_checks` is False (then offline)."""
     d = problem.dim
     start = time.perf_counter()
     engine = ap.optimizers.GP(n_restarts=4, raw_samples=256) if fast_engine else ap.optimizers.GP()
@@ -158,13 +164,52 @@ def run_one(problem: Problem, seed: int, *, fast_engine: bool = False) -> dict[s
     checks = [
         _check(problem, History(history.spec, history.trials[:n]), seed)
         for n in range(4 * d, 30 * d + 1, 2 * d)
+        if with_checks
     ]
     return {
         "problem": problem.name, "dim": d, "seed": seed, "f_opt": problem.f_opt,
         "run_seconds": run_seconds, "fast_engine": fast_engine, "checks": checks,
         "trials": [[*history.encoded_params([t])[0].tolist(), t.values["value"]]
                    for t in history.complete],  # unit-cube point and value: rerun checks offline
+        "records": [t.to_json() for t in history.trials],  # the whole history (fit warm starts)
     }  # fmt: skip
+
+
+def history_of(problem: Problem, records: list[dict[str, Any]]) -> History:
+    """The stored trials of a run as the history the engine saw (same spec as `minimize`)."""
+    spec = StudySpec.build(Space.from_bounds(problem.bounds))
+    return History(spec, tuple(TrialRecord.from_json(record) for record in records))
+
+
+def offline_command(args: argparse.Namespace) -> None:
+    """Checks at the prefixes `--at` (multiples of d) of stored runs, without the engine."""
+    import torch
+
+    torch.set_num_threads(1)
+    done = set()
+    if args.out.exists():
+        done = {
+            (r["problem"], r["seed"]) for r in map(json.loads, args.out.read_text().splitlines())
+        }
+    problems: dict[str, Problem] = {}
+    for path in args.histories:
+        text = gzip.decompress(path.read_bytes()).decode() if path.suffix == ".gz" else None
+        for line in (text or path.read_text()).splitlines():
+            run = json.loads(line)
+            if (run["problem"], run["seed"]) in done:
+                continue
+            problem = problems.setdefault(run["problem"], problem_by_name(run["problem"]))
+            history = history_of(problem, run["records"])
+            d = problem.dim
+            checks = [
+                _check(problem, History(history.spec, history.trials[: m * d]), run["seed"])
+                for m in args.at
+            ]
+            keep = ("problem", "dim", "seed", "f_opt", "run_seconds", "fast_engine")
+            row = {key: run[key] for key in keep} | {"checks": checks}
+            with args.out.open("a") as handle:
+                handle.write(json.dumps(row) + "\n")
+            print(run["problem"], run["seed"], flush=True)
 
 
 def _seeds(text: str) -> list[int]:
@@ -186,7 +231,9 @@ def run_command(args: argparse.Namespace) -> None:
         for name, problem in zip(args.problems, problems, strict=True):
             if (name, seed) in done:
                 continue
-            row = run_one(problem, seed, fast_engine=args.fast_engine)
+            row = run_one(
+                problem, seed, fast_engine=args.fast_engine, with_checks=not args.no_checks
+            )
             with args.out.open("a") as handle:
                 handle.write(json.dumps(row) + "\n")
             print(name, seed, f"{row['run_seconds']:.0f}s", flush=True)
@@ -209,7 +256,17 @@ def main() -> None:
         "--fast-engine", action="store_true",
         help="GP engine with 4 restarts and 256 raw samples (for d = 5 on a busy machine)",
     )  # fmt: skip
+    run.add_argument(
+        "--no-checks", action="store_true",
+        help="only run the engine and store the trials (`offline` computes the checks)",
+    )  # fmt: skip
     run.set_defaults(handler=run_command)
+    offline = sub.add_parser("offline")
+    offline.add_argument("--histories", type=Path, nargs="+", required=True)
+    offline.add_argument("--at", type=int, nargs="+", default=[4, 10, 16, 20, 22, 28, 30],
+                         help="prefixes to check, in multiples of d")  # fmt: skip
+    offline.add_argument("--out", type=Path, required=True)
+    offline.set_defaults(handler=offline_command)
     report = sub.add_parser("report")
     report.add_argument("--runs", type=Path, nargs="+", required=True)
     report.add_argument(

@@ -86,9 +86,16 @@ def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _stop(run: dict[str, Any]) -> tuple[float, bool] | None:
-    """Where `StopWhenConfident(prob=0.95)` stops: (fraction of budget saved, truly eps-optimal)."""
-    budget = 30 * run["dim"]
+    """Where `StopWhenConfident(prob=0.95)` stops: (fraction of budget saved, truly eps-optimal).
+
+    The rule looks at every check of the run, or only at the prefixes `stop_at` (multiples of
+    `d`) where the run says so (the offline checks: `min_trials=10 d, every=10 d`).
+    """
+    budget, d = 30 * run["dim"], run["dim"]
+    schedule = {m * d for m in run.get("stop_at", [])}
     for check in run["checks"]:
+        if schedule and check["n"] not in schedule:
+            continue
         if check["known"] and check["prob"][DEFAULT_EPS] >= STOP_PROB:
             ok = check["gap_true"] <= float(DEFAULT_EPS) * check["range"]
             return 1.0 - check["n"] / budget, bool(ok)

@@ -45,6 +45,8 @@ class OptimumOptions:
         raw_samples: Sobol' candidates scored under every path to choose the starts.
         maxiter: L-BFGS-B iterations of the batched search.
         noise_floor: smallest noise variance of the GP, on the standardized scale.
+        local_fraction: share of the trials nearest to the incumbent that get a local GP of
+            their own (`_optimum_local.py`); 0 uses the global GP alone.
 
     Example:
         >>> OptimumOptions(n_samples=64).n_features
@@ -57,6 +59,7 @@ class OptimumOptions:
     raw_samples: int = 512
     maxiter: int = 100
     noise_floor: float = 1e-6
+    local_fraction: float = 0.5
 
     def __post_init__(self) -> None:
         owner = "OptimumOptions"
@@ -66,6 +69,7 @@ class OptimumOptions:
         check_int(self.raw_samples, "raw_samples", owner, low=1)
         check_int(self.maxiter, "maxiter", owner, low=0)
         check_float(self.noise_floor, "noise_floor", owner, low=0.0, low_open=True, high=1.0)
+        check_float(self.local_fraction, "local_fraction", owner, low=0.0, high=1.0)
 
 
 @dataclass(frozen=True)
@@ -242,6 +246,7 @@ def _summarize(
             raw_samples=options.raw_samples,
             maxiter=options.maxiter,
             noise_floor=options.noise_floor,
+            local_fraction=options.local_fraction,
             rng=rng,
         )
     except (np.linalg.LinAlgError, RuntimeError) as error:

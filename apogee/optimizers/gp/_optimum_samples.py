@@ -4,46 +4,38 @@
    hyperparameters); each constraint gets its own GP on standardized values.
 2. Draw `S` posterior sample paths of the objective (and of each constraint) by pathwise
    conditioning (`apogee.models._pathwise`).
-3. Minimize every path over the space: score shared candidates (Sobol' points, perturbations of
-   the best trials, and every observed point) under all paths at once, start `n_starts`
-   L-BFGS-B runs per path from its best candidates, all paths in one batched scipy call (the
-   restarts are independent, so the summed objective has each one's own gradient), then a
-   round of best response on discrete columns per path, as `maximize_acquisition` does. With
-   constraints, a path's minimum is taken over the points its own constraint paths call
-   feasible; the search itself follows the path plus a smooth penalty on its violation.
-4. Map every path's minimum value back to the user's units through the inverse warping.
+3. Minimize every path over the space (`_optimum_search.py`: shared candidates scored under all
+   paths, batched L-BFGS-B, best response on discrete columns). With constraints, a path's
+   minimum is taken over the points its own constraint paths call feasible.
+4. Where the search is continuous and unconstrained, a local GP fitted to the trials nearest to
+   the incumbent answers inside their bounding box and the global GP outside it
+   (`_optimum_local.py` says why); a draw is the lower of the two minima.
+5. Map every path's minimum value back to the user's units through the inverse warping.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from apogee.acquisition import (
-    Domain,
-    OptimizeOptions,
-    best_response_round,
-    maximize_continuous,
-    raw_candidates,
-    score,
-)
+from apogee.acquisition import Domain, OptimizeOptions, raw_candidates
 from apogee.history import History
 from apogee.models import ExactGP, InputSpec, OutcomeWarping, fit_map
 from apogee.models._pathwise import SamplePaths
 from apogee.models._warping_inverse import unwarp
 from apogee.optimizers.gp._data import last_fit, subset, training_data
+from apogee.optimizers.gp._optimum_local import (
+    LocalDraws,
+    draw_local,
+    local_applies,
+    neighbours,
+    outcome_warping,
+)
+from apogee.optimizers.gp._optimum_search import Paths, search_paths
 
 _N_ANCHORS = 5
-# With constraints, the search minimizes each path plus `_PENALTY * relu(c - threshold)^2` for
-# each of its constraint paths `c` (standardized units): smooth, and soft enough that L-BFGS-B's
-# line search finds its minimum, which lies just past the boundary. `_repair` then bisects back
-# along the segment from the (feasible) start to the first point the path calls feasible.
-_PENALTY = 1e2
-_BISECTIONS = 40
-_MAX_POWER = 2.0  # above this exponent the warping's lower tail is bounded: only standardize
 
 
 @dataclass(frozen=True)
@@ -61,42 +53,6 @@ class OptimaDraws:
     at_incumbent: np.ndarray
 
 
-@dataclass(frozen=True)
-class _Paths:
-    """Objective paths and constraint paths with their feasibility thresholds (model units)."""
-
-    objective: SamplePaths
-    constraints: tuple[SamplePaths, ...]
-    thresholds: tuple[float, ...]
-
-    def all_values(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Objective `m x S` of every path at canonical `m x d` points, and feasibility `m x S`."""
-        points = torch.as_tensor(X, dtype=torch.float64)
-        with torch.no_grad():
-            values = self.objective.values(points).numpy()
-            feasible = np.ones(values.shape, dtype=bool)
-            for paths, threshold in zip(self.constraints, self.thresholds, strict=True):
-                feasible &= paths.values(points).numpy() <= threshold
-        return values, feasible
-
-    def feasible_of(self, X: np.ndarray, owners: torch.Tensor) -> np.ndarray:
-        """`b` booleans: is canonical `X[i]` feasible under constraint paths `owners[i]`."""
-        points = torch.as_tensor(X, dtype=torch.float64)
-        feasible = np.ones(len(X), dtype=bool)
-        with torch.no_grad():
-            for paths, threshold in zip(self.constraints, self.thresholds, strict=True):
-                feasible &= paths.values_of(points, owners).numpy() <= threshold
-        return feasible
-
-    def penalized(self, X: torch.Tensor, owners: torch.Tensor) -> torch.Tensor:
-        """Path `owners[i]` plus its constraint violation penalty at `X[i]`: `b` values."""
-        value = self.objective.values_of(X, owners)
-        for paths, threshold in zip(self.constraints, self.thresholds, strict=True):
-            violation = torch.relu(paths.values_of(X, owners) - threshold)
-            value = value + _PENALTY * violation * violation
-        return value
-
-
 def draw_optima(
     history: History,
     *,
@@ -106,9 +62,13 @@ def draw_optima(
     raw_samples: int,
     maxiter: int,
     noise_floor: float,
+    local_fraction: float,
     rng: np.random.Generator,
 ) -> OptimaDraws:
     """Minima and minimizers of `n_samples` posterior paths fitted to `history`.
+
+    With a local model, each draw is the lower of its local path's minimum over the local box
+    and its global path's minimum outside that box.
 
     Raises:
         numpy.linalg.LinAlgError: the GP could not be fitted (the caller reports it).
@@ -116,41 +76,54 @@ def draw_optima(
     space = history.spec.space
     inputs = InputSpec.from_space(space)
     X, y = training_data(history)
-    warping = _warping(y)
+    warping = outcome_warping(y)
     gp = _fit(inputs, X, warping.transform(y), noise_floor, history)
     constraint_gps, thresholds = [], []
     for column in history.constraint_matrix().T:
         standardize = OutcomeWarping.fit(column, power=False)
         constraint_gps.append(_fit(inputs, X, standardize.transform(column), noise_floor, None))
         thresholds.append(float(standardize.transform(np.zeros(1))[0]))
-    paths = _Paths(
+    paths = Paths(
         SamplePaths(gp, n_samples, n_features=n_features, rng=rng),
         tuple(SamplePaths(c, n_samples, n_features=n_features, rng=rng) for c in constraint_gps),
         tuple(thresholds),
     )
     domain = Domain.from_space(space)
     options = OptimizeOptions(n_restarts=n_starts, raw_samples=raw_samples, maxiter=maxiter)
+    local = None
+    if local_applies(history, local_fraction):
+        near = neighbours(X, y, np.asarray(gp.hyper.lengthscales), local_fraction)
+        local = draw_local(
+            X[near], y[near], n_samples=n_samples, n_features=n_features,
+            options=options, noise_floor=noise_floor, rng=rng,
+        )  # fmt: skip
     anchors = X[np.argsort(y, kind="stable")[:_N_ANCHORS]]
     candidates = np.concatenate((raw_candidates(domain, rng, anchors, options), _latent(X)))
-    ends = _search(paths, domain, candidates, options)
+    ends = search_paths(paths, domain, candidates, options)
     pool = domain.canonical(np.concatenate((ends, candidates)))
     values, feasible = paths.all_values(pool)
+    if local is not None:  # the global model answers only outside the local box
+        feasible &= ~local.inside(pool)[:, None]
     values = np.where(feasible, values, np.inf)
     best = np.argmin(values, axis=0)  # `S`
     incumbent = _incumbent_point(history)
-    at_incumbent = paths.all_values(incumbent[None, :])[0][0]
     minima = values[best, np.arange(n_samples)]
-    return OptimaDraws(
+    draws = OptimaDraws(
         np.where(np.isfinite(minima), unwarp(warping, minima), np.inf),
         pool[best],
-        unwarp(warping, at_incumbent),
+        unwarp(warping, paths.all_values(incumbent[None, :])[0][0]),
     )
+    return draws if local is None else _combined(draws, local)
 
 
-def _warping(y: np.ndarray) -> OutcomeWarping:
-    """The engine's warping, unless its fitted exponent bounds the lower tail (then standardize)."""
-    warping = OutcomeWarping.fit(y)
-    return warping if warping.lam <= _MAX_POWER else OutcomeWarping.fit(y, power=False)
+def _combined(global_draws: OptimaDraws, local: LocalDraws) -> OptimaDraws:
+    """Per draw, the lower of the local and the global minimum; the incumbent read locally."""
+    use_global = global_draws.values < local.values
+    return OptimaDraws(
+        np.where(use_global, global_draws.values, local.values),
+        np.where(use_global[:, None], global_draws.points, local.points),
+        local.at_incumbent,
+    )
 
 
 def _fit(
@@ -171,74 +144,6 @@ def _fit(
         warm_start=warm,
     )
     return ExactGP(inputs, torch.as_tensor(X), torch.as_tensor(z), fit.hyper)
-
-
-def _search(
-    paths: _Paths, domain: Domain, candidates: np.ndarray, options: OptimizeOptions
-) -> np.ndarray:
-    """`S * n_starts` latent end points: the best candidates of each path, moved downhill."""
-    values, feasible = paths.all_values(np.where(domain.active(candidates), candidates, np.nan))
-    penalized = np.where(feasible, values, values + _PENALTY)
-    n_samples = values.shape[1]
-    starts = np.argsort(penalized, axis=0, kind="stable")[: options.n_restarts]  # `r x S`
-    X = candidates[starts.T.reshape(-1)]
-    owners = torch.arange(n_samples).repeat_interleave(starts.shape[0])
-    starts_X = X.copy()
-    for _ in range(options.max_rounds):
-        X = maximize_continuous(_descent(paths, owners), X, domain, maxiter=options.maxiter)
-        if not (domain.discrete or domain.relaxed):
-            break
-        changed = False
-        for s in range(n_samples):
-            rows = (owners == s).numpy()
-            X[rows], moved = best_response_round(_scorer(paths, domain, s), X[rows], domain)
-            changed |= moved
-        if not changed:
-            break
-    return _repair(paths, domain, starts_X, X, owners) if paths.constraints else X
-
-
-def _repair(
-    paths: _Paths, domain: Domain, starts: np.ndarray, ends: np.ndarray, owners: torch.Tensor
-) -> np.ndarray:
-    """Ends that their own path calls infeasible, moved back towards their starts to the boundary.
-
-    Bisection on `t` in `x(t) = start + t (end - start)` (continuous columns; the others are
-    the end's), keeping the feasible side; rows whose `x(0)` is infeasible stay as they are.
-    """
-    columns = list(domain.continuous)
-
-    def point(t: np.ndarray) -> np.ndarray:
-        moved = ends.copy()
-        moved[:, columns] = starts[:, columns] + t[:, None] * (ends - starts)[:, columns]
-        return domain.canonical(moved)
-
-    low, high = np.zeros(len(ends)), np.ones(len(ends))
-    broken = ~paths.feasible_of(domain.canonical(ends), owners)
-    broken &= paths.feasible_of(point(low), owners)
-    if not broken.any() or not columns:
-        return ends
-    for _ in range(_BISECTIONS):
-        middle = 0.5 * (low + high)
-        feasible = paths.feasible_of(point(middle), owners)
-        low, high = np.where(feasible, middle, low), np.where(feasible, high, middle)
-    repaired = ends.copy()
-    repaired[broken] = domain.snap(point(np.where(broken, low, 1.0)))[broken]
-    return repaired
-
-
-def _descent(paths: _Paths, owners: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
-    """What L-BFGS-B maximizes for starts owned by `owners`: minus their penalized paths."""
-    return lambda Z: -paths.penalized(Z, owners)
-
-
-def _scorer(paths: _Paths, domain: Domain, sample: int) -> Callable[[np.ndarray], np.ndarray]:
-    """Score of latent points under path `sample` (penalized), for best response."""
-
-    def acquisition(Z: torch.Tensor) -> torch.Tensor:
-        return -paths.penalized(Z, torch.full((len(Z),), sample, dtype=torch.long))
-
-    return lambda Z: score(acquisition, domain, Z)
 
 
 def _latent(X: np.ndarray) -> np.ndarray:
