@@ -8,6 +8,7 @@ solver gets the same number of evaluations.
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -237,11 +238,16 @@ class NevergradSolver(Solver):
             "num_workers": 1,
             "parametrization": "Scalar/Log per number (bins for integers), Choice per categorical",
             "constraints": "tell(..., constraint_violation=max(0, c))",
+            "numpy_compatibility": (
+                "float() of a one-element array inside nevergrad.optimization.metamodel reads "
+                "that element, as NumPy < 2.4 did (Nevergrad 1.0.12 raises TypeError otherwise)"
+            ),
         }
 
     def run(self, problem: Problem, budget: int, seed: int, evaluate: Evaluate) -> None:
         import nevergrad as ng
 
+        _restore_one_element_float()
         space = problem.space
         optimizer = ng.optimizers.NGOpt(
             parametrization=nevergrad_parametrization(space, seed), budget=budget, num_workers=1
@@ -253,3 +259,24 @@ class NevergradSolver(Solver):
             optimizer.tell(
                 candidate, _single_value(problem, values), constraint_violation=violations or None
             )
+
+
+def _one_element_float(value: Any) -> float:
+    """`float(value)`, with a one-element array read as its element (NumPy < 2.4 semantics)."""
+    if isinstance(value, np.ndarray) and value.ndim > 0 and value.size == 1:
+        value = value.reshape(())
+    return builtins.float(value)
+
+
+def _restore_one_element_float() -> None:
+    """Let NGOpt's surrogate-model step run under NumPy >= 2.4.
+
+    Nevergrad 1.0.12 minimizes its quadratic surrogate with `float(model.predict(row))`, a
+    `(1,)` array: a deprecation warning up to NumPy 2.3, a TypeError from 2.4 on, which ends
+    every bounded run of about 100+ evaluations at that step (`ngopt_numpy24.md`). Shadowing
+    `float` in that one module restores the behaviour NGOpt was written and tuned for, and
+    changes nothing else.
+    """
+    from nevergrad.optimization import metamodel
+
+    metamodel.float = _one_element_float

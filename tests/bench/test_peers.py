@@ -119,3 +119,37 @@ def test_missing_peer_names_the_install_command() -> None:
 def test_every_apogee_engine_is_a_solver() -> None:
     names = bench.solver_names()
     assert all(f"apogee-{engine}" in names for engine in ap.optimizers.ENGINES)
+
+
+def test_ngopt_runs_past_its_surrogate_step_on_a_bounded_box() -> None:
+    # NGOpt picks a CMA-ES with a quadratic surrogate here; under NumPy >= 2.4 its first
+    # surrogate step (about the 118th tell) raised TypeError until the adapter's shim.
+    solver = bench.get_solver("nevergrad-ngopt")
+    try:
+        solver.check_installed()
+    except bench.PeerNotInstalledError as error:
+        pytest.skip(str(error))
+    box = ap.Space({f"x{i}": ap.Float(-5.0, 5.0) for i in range(10)})
+    problem = Problem(
+        "shifted-sphere",
+        box,
+        {"value": "minimize"},
+        function=lambda params: {"value": sum((v - 1.0) ** 2 for v in params.values())},
+    )
+    evaluations = 160  # NGOpt is told 1,000 (its choice of algorithm depends on the budget)
+    recorder = Recorder(problem, evaluations, seed=0, events=io.StringIO())
+    with contextlib.suppress(bench.BudgetExhausted):
+        solver.run(problem, 1000, 0, recorder)
+    assert recorder.count == evaluations
+
+
+def test_one_element_float_reads_the_element_and_refuses_longer_arrays() -> None:
+    import numpy as np
+
+    from apogee.bench._vector import _one_element_float
+
+    assert _one_element_float(np.array([2.5])) == 2.5
+    assert _one_element_float(np.array([[1.5]])) == 1.5
+    assert _one_element_float(3) == 3.0
+    with pytest.raises(TypeError):
+        _one_element_float(np.array([1.0, 2.0]))
