@@ -1,8 +1,8 @@
-"""The GP engine before and after the automatic noisy incumbent, as `apogee bench` solvers.
+"""The GP engine without and with the noisy-incumbent switch, as `apogee bench` solvers.
 
-`old` is `GP(noisy_above=None)` (LogEI over the best observed value, as before the switch),
-`new` the defaults (LogEI over the best posterior mean once the fitted noise variance exceeds
-1e-4 of the signal's). Both run in one code base, so only the switch differs. Three more
+`old` is `GP(noisy_above=None)` (the default: LogEI over the best observed value), `new` is
+`GP(noisy_above=1e-4)` (LogEI over the best posterior mean once the fitted noise variance
+exceeds 1e-4 of the signal's). Both run in one code base, so only the switch differs. Three more
 isolate the parts: `nei` (`log_nei`: the noisy incumbent always), `nowarp` (`old` without the
 power warping) and `neinowarp` (both).
 
@@ -28,7 +28,7 @@ class Variant(ApogeeSolver):
 
 
 old = Variant("gp", "old", (("noisy_above", None),))
-new = Variant("gp", "new", ())
+new = Variant("gp", "new", (("noisy_above", 1e-4),))
 nei = Variant("gp", "nei", (("acquisition", "log_nei"),))
 nowarp = Variant("gp", "nowarp", (("noisy_above", None), ("warping", False)))
 neinowarp = Variant("gp", "neinowarp", (("acquisition", "log_nei"), ("warping", False)))

@@ -1,4 +1,4 @@
-"""`log_ei` switches to the noisy incumbent (`log_nei`) exactly when the fitted noise is not negligible."""
+"""With `noisy_above` set, `log_ei` takes the noisy incumbent (`log_nei`) exactly on noisy fits."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from apogee.optimizers import GP
 from apogee.optimizers.gp._data import HYPERPARAMETERS
 
 SPACE = ap.Space({"x0": ap.Float(-1, 1), "x1": ap.Float(-1, 1)})
+THRESHOLD = 1e-4
+SWITCHING = GP(noisy_above=THRESHOLD)
 
 
 def history(
@@ -44,22 +46,22 @@ def noise_ratio(attrs: dict[str, object]) -> float:
 
 def test_a_noisy_objective_gets_the_noisy_incumbent() -> None:
     data = history(25, noise_sd=0.3, seed=0)  # the fit: noise/signal ~0.03
-    params, attrs = suggestion(GP(), data)
-    assert noise_ratio(attrs) > GP().noisy_above  # type: ignore[operator]
+    params, attrs = suggestion(SWITCHING, data)
+    assert noise_ratio(attrs) > THRESHOLD
     assert params == suggestion(GP(acquisition="log_nei"), data)[0]
-    assert params != suggestion(GP(noisy_above=None), data)[0]
+    assert params != suggestion(GP(), data)[0]  # the default never switches
 
 
 def test_a_noise_free_objective_keeps_the_best_observed_value() -> None:
     data = history(50, noise_sd=0.0, seed=1)  # the fit reaches noise/signal ~4e-6
-    params, attrs = suggestion(GP(), data)
-    assert noise_ratio(attrs) < GP().noisy_above  # type: ignore[operator]
-    assert params == suggestion(GP(noisy_above=None), data)[0]
+    params, attrs = suggestion(SWITCHING, data)
+    assert noise_ratio(attrs) < THRESHOLD
+    assert params == suggestion(GP(), data)[0]
 
 
 def test_several_objectives_are_left_as_they_were() -> None:
     data = history(20, noise_sd=0.3, seed=2, objectives=("a", "b"))
-    assert suggestion(GP(), data)[0] == suggestion(GP(noisy_above=None), data)[0]
+    assert suggestion(SWITCHING, data)[0] == suggestion(GP(), data)[0]
 
 
 def test_bad_noisy_above() -> None:

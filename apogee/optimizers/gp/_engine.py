@@ -37,7 +37,7 @@ class GP(Engine):
 
     Args:
         acquisition: `"log_ei"` (log expected improvement over the best observed value, or
-            over the best posterior mean once the fitted noise exceeds `noisy_above`),
+            over the best posterior mean once the fitted noise exceeds `noisy_above` if set),
             `"log_nei"` (always over the best posterior mean: for noisy objectives), `"ucb"`
             (confidence bound with `beta`), `"pi"` (log probability of improvement) or
             `"thompson"` (one posterior draw per trial, minimized over candidates).
@@ -48,10 +48,11 @@ class GP(Engine):
         raw_samples: Sobol' points scored to choose the starts.
         warping: warp outcomes with a fitted power transform (else only standardize).
         noise_floor: smallest noise variance, on the standardized scale.
-        noisy_above: `"log_ei"` turns into `"log_nei"` for a suggestion whose fitted noise
-            variance is above this fraction of the signal variance (default 1e-4: a noise
+        noisy_above: if set, `"log_ei"` turns into `"log_nei"` for a suggestion whose fitted
+            noise variance is above this fraction of the signal variance (1e-4: a noise
             standard deviation above 1% of the signal's), so a noisy objective is not chased
-            down its luckiest observation; None never switches.
+            down its luckiest observation. None (the default) never switches: the benchmark
+            in `docs/engines/gp.md` found it no better overall, and worse on Hartmann-3.
         fit_points: at most this many trials (the best half, then evenly spread others) fit the
             hyperparameters; the posterior still uses up to `max_points` trials.
         max_points: at most this many trials condition the posterior (chosen the same way).
@@ -76,7 +77,7 @@ class GP(Engine):
     raw_samples: int = 512
     warping: bool = True
     noise_floor: float = 1e-6
-    noisy_above: float | None = 1e-4
+    noisy_above: float | None = None
     fit_points: int = 300
     max_points: int = 2000
     flatten_conditions: bool = False
