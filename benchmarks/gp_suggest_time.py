@@ -11,16 +11,22 @@ Compares, in one run and one process, on the same histories (uniform random poin
   pre-filled with the trials; cold (a fresh sampler) and warm (the sampler already asked and
   told once at n - 1 trials, so its cache of kernel parameters is filled).
 
-Torch runs on one thread for all three. Medians over `--repeats` (each on a different history).
+Torch runs on one thread for all three. Medians over `--repeats` (each on a different history),
+with the ratios of apogee (warm) to BoTorch and to Optuna (warm). A last table times apogee
+alone at `--alone-dim` and `--alone-n` (issue 5: d = 50, n = 1000 in at most 10 s). The load
+average is printed before and after, since timings on a shared machine are only comparable
+within one run.
 
 Usage:
-    python benchmarks/gp_suggest_time.py --n 20 50 100 200 500 1000 --dim 10 --repeats 3
+    python benchmarks/gp_suggest_time.py --n 50 100 200 400 1000 --dim 10 --repeats 3 \
+        --out benchmarks/results/gp_suggest_time.md
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import platform
 import statistics
 import time
@@ -162,24 +168,110 @@ def run(n: int, dim: int, repeats: int, skip_botorch_above: int) -> dict[str, fl
     return {k: statistics.median(v) if v else math.nan for k, v in samples.items()}
 
 
+def run_alone(n: int, dim: int, repeats: int) -> tuple[float, float]:
+    """Median wall and CPU seconds of a cold apogee suggestion at `n` trials in `dim` dimensions.
+
+    The CPU time (of this process, one torch thread) hardly depends on the machine's load.
+    """
+    walls, cpus = [], []
+    for repeat in range(repeats):
+        history = apogee_history(*make_data(n, dim, seed=1000 * n + repeat))
+        cpu = time.process_time()
+        walls.append(timed(lambda: GP().suggest(history, [n], repeat)))  # noqa: B023
+        cpus.append(time.process_time() - cpu)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} (1, 5, 15 min)"
+
+
+def comparison_table(ns: list[int], dim: int, repeats: int, skip: int) -> list[str]:
+    header = " | ".join(f"{c} (s)" for c in COLUMNS)
+    lines = [
+        f"| n | {header} | apogee warm / BoTorch | apogee warm / Optuna warm |",
+        "|---" * (len(COLUMNS) + 3) + "|",
+    ]
+    print("\n".join(lines), flush=True)
+    for n in ns:
+        row = run(n, dim, repeats, skip)
+        cells = " | ".join(f"{row[c]:.3f}" for c in COLUMNS)
+        botorch, optuna = (
+            row["apogee warm"] / row["BoTorch"],
+            row["apogee warm"] / row["Optuna warm"],
+        )
+        lines.append(f"| {n} | {cells} | {botorch:.2f} | {optuna:.2f} |")
+        print(lines[-1], flush=True)
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, nargs="+", default=[20, 50, 100, 200, 500, 1000])
+    parser.add_argument("--n", type=int, nargs="*", default=[50, 100, 200, 400, 1000])
     parser.add_argument("--dim", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-botorch-above", type=int, default=10**9)
+    parser.add_argument("--alone-dim", type=int, default=50)
+    parser.add_argument("--alone-n", type=int, default=1000)
+    parser.add_argument("--out", help="also write the tables to this markdown file")
     args = parser.parse_args()
     torch.set_num_threads(1)
     run(12, args.dim, 1, args.skip_botorch_above)  # warm-up: imports and first-call costs
-    print(f"python {platform.python_version()}, torch {torch.__version__}, "
-          f"{platform.processor() or platform.machine()}, 1 torch thread")  # fmt: skip
-    print("| n | " + " | ".join(f"{c} (s)" for c in COLUMNS) + " | apogee warm / BoTorch |")
-    print("|---" * (len(COLUMNS) + 2) + "|")
-    for n in args.n:
-        row = run(n, args.dim, args.repeats, args.skip_botorch_above)
-        ratio = row["apogee warm"] / row["BoTorch"]
-        cells = " | ".join(f"{row[c]:.3f}" for c in COLUMNS)
-        print(f"| {n} | {cells} | {ratio:.2f} |", flush=True)
+    before = load()
+    setup = (f"python {platform.python_version()}, torch {torch.__version__}, "
+             f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+             f"1 torch thread; medians over {args.repeats} repeats")  # fmt: skip
+    print(setup + "; before: " + before, flush=True)
+    skip = args.skip_botorch_above
+    lines = comparison_table(args.n, args.dim, args.repeats, skip) if args.n else []
+    wall, cpu = run_alone(args.alone_n, args.alone_dim, args.repeats)
+    alone = [
+        "| d | n | apogee cold, wall (s) | apogee cold, CPU (s) |",
+        "|---|---|---|---|",
+        f"| {args.alone_dim} | {args.alone_n} | {wall:.3f} | {cpu:.3f} |",
+    ]
+    after = load()
+    print("\n".join(alone) + "\nafter: " + after, flush=True)
+    if args.out:
+        _write(args, setup, before, after, lines, alone)
+
+
+def _write(
+    args: argparse.Namespace,
+    setup: str,
+    before: str,
+    after: str,
+    lines: list[str],
+    alone: list[str],
+) -> None:
+    options = [
+        f"--n {' '.join(map(str, args.n))}",
+        f"--dim {args.dim}",
+        f"--repeats {args.repeats}",
+        f"--alone-dim {args.alone_dim}",
+        f"--alone-n {args.alone_n}",
+        f"--out {args.out}",
+    ]
+    command = "python benchmarks/gp_suggest_time.py " + " ".join(options)
+    text = [
+        "# Time per suggestion (model fit + acquisition optimization) against n",
+        "",
+        f"Made by `{command}`. {setup}. Before the run: {before}; after: {after}.",
+        "Histories: uniform random points of [-5, 5]^d scored by Ackley (see the script's",
+        "docstring for what cold and warm mean).",
+        "",
+        f"## d = {args.dim}: apogee `gp`, BoTorch's standard loop, Optuna `GPSampler`",
+        "",
+        *lines,
+        "",
+        "## apogee alone at scale",
+        "",
+        *alone,
+        "",
+    ]
+    with open(args.out, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(text))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """apogee's own engines as bench solvers: `apogee-<engine>` for every name in `ENGINES`.
 
 Each run is a plain ask/tell loop over an in-memory study, so the solver time includes
-everything `Study.ask` and `Study.tell` do.
+everything `Study.ask` and `Study.tell` do. A few named variants (`VARIANTS`) run an engine
+with options that differ from its defaults, for ablations such as `apogee-gp-flat`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import apogee as ap
 from apogee.bench._solver import Evaluate, JSONDict, Solver
 
 if TYPE_CHECKING:
+    from apogee.optimizers import Engine
     from apogee.problems import Problem
 
 PREFIX = "apogee-"
@@ -22,19 +24,32 @@ TORCH_FREE_ENGINES = frozenset({"random", "sobol", "nsga2"})
 
 @dataclass(frozen=True)
 class ApogeeSolver(Solver):
-    """An apogee engine run with its default options.
+    """An apogee engine run with its default options, or with `options` as a named variant.
+
+    Args:
+        engine: a name of `ap.optimizers.ENGINES`.
+        variant: suffix of a variant's name, `apogee-<engine>-<variant>` (empty: the defaults).
+        options: `(option, value)` pairs that differ from the engine's defaults.
 
     Example:
         >>> from apogee.bench import get_solver
         >>> get_solver("apogee-random").settings()["engine"]
         'random'
+        >>> get_solver("apogee-gp-flat").settings()["options"]["flatten_conditions"]
+        True
     """
 
     engine: str
+    variant: str = ""
+    options: tuple[tuple[str, object], ...] = ()
 
     @property
     def name(self) -> str:
-        return PREFIX + self.engine
+        return PREFIX + self.engine + (f"-{self.variant}" if self.variant else "")
+
+    def make_engine(self) -> Engine:
+        """The engine this solver runs (validates `options`)."""
+        return ap.optimizers.engine_from_options(self.engine, dict(self.options))
 
     def uses_torch(self) -> bool:
         return self.engine not in TORCH_FREE_ENGINES
@@ -43,7 +58,7 @@ class ApogeeSolver(Solver):
         return ap.create_study(
             f"bench-{problem.name}",
             space=problem.space,
-            optimizer=self.engine,
+            optimizer=self.make_engine(),
             seed=seed,
             objectives=dict(problem.objectives),
             constraints=list(problem.constraints),
@@ -59,7 +74,7 @@ class ApogeeSolver(Solver):
     def settings(self) -> JSONDict:
         return {
             "engine": self.engine,
-            "options": ap.optimizers.make_engine(self.engine).options(),
+            "options": self.make_engine().options(),
         }
 
     def run(self, problem: Problem, budget: int, seed: int, evaluate: Evaluate) -> None:
@@ -69,6 +84,17 @@ class ApogeeSolver(Solver):
             study.tell(trial, dict(evaluate(trial.params)))
 
 
+# Ablations of the benchmark: an engine with one design choice switched off.
+VARIANTS: dict[str, ApogeeSolver] = {
+    solver.name: solver
+    for solver in (
+        # The GP on the flattened space: inactive conditional parameters read as 0.5 by an
+        # ordinary kernel instead of the conditional one (issue 5's ablation row).
+        ApogeeSolver("gp", "flat", (("flatten_conditions", True),)),
+    )
+}
+
+
 def apogee_solver_names() -> list[str]:
-    """`apogee-<name>` for every engine registered now (engines added later appear too)."""
-    return [PREFIX + name for name in sorted(ap.optimizers.ENGINES)]
+    """`apogee-<name>` for every engine registered now (later ones appear too), then variants."""
+    return [PREFIX + name for name in sorted(ap.optimizers.ENGINES)] + sorted(VARIANTS)

@@ -1,4 +1,5 @@
-"""One registry of solver names: `apogee-<engine>` for every apogee engine, then the peers.
+"""One registry of solver names: `apogee-<engine>` for every apogee engine and the variants
+(such as `apogee-gp-flat`), then the peers.
 
 A name of the form `module:attribute` loads a user's own `Solver` (an instance, or a class
 built without arguments), so a new optimizer can be benchmarked without editing apogee.
@@ -10,7 +11,7 @@ import importlib
 from collections.abc import Callable
 
 import apogee as ap
-from apogee.bench._apogee import PREFIX, ApogeeSolver, apogee_solver_names
+from apogee.bench._apogee import PREFIX, VARIANTS, ApogeeSolver, apogee_solver_names
 from apogee.bench._botorch import BoTorchSolver
 from apogee.bench._optuna import OptunaSolver
 from apogee.bench._solver import Solver
@@ -44,6 +45,8 @@ def get_solver(name: str) -> Solver:
         raise TypeError(f"A solver name must be a str. Got {name!r} instead.")
     if name.startswith(PREFIX) and name[len(PREFIX) :] in ap.optimizers.ENGINES:
         return ApogeeSolver(name[len(PREFIX) :])
+    if name in VARIANTS:
+        return VARIANTS[name]
     if name in PEERS:
         return PEERS[name]()
     if ":" in name:

@@ -16,6 +16,7 @@ from apogee import problems
 
 BBOB_10D_FUNCTIONS = (1, 2, 6, 8, 10, 15, 17, 21)  # separable, ill-conditioned, multimodal mix
 GP_SOLVERS = ("apogee-gp", "optuna-gp", "optuna-tpe", "botorch", "nevergrad-ngopt", "apogee-random")
+HPO_SOLVERS = (*GP_SOLVERS, "apogee-gp-flat")  # with the ablation: the GP on the flattened space
 POPULATION_SOLVERS = (
     "apogee-cmaes",
     "apogee-de",
@@ -138,7 +139,7 @@ SUITES: dict[str, Suite] = {
                 Grid(tag="noisy", budget=100),
                 Grid(("categorical-v12-c10",), budget=100),
                 Grid(_bbob((1, 8, 10, 15), (40,)), budget=200),
-                Grid(tag="hpo", budget=60),
+                Grid(tag="hpo", budget=60, solvers=HPO_SOLVERS),
             ),
             GP_SOLVERS,
         ),
@@ -146,7 +147,7 @@ SUITES: dict[str, Suite] = {
             "hpo",
             "Mixed-space scikit-learn tuning problems (float, log, int, categorical, conditional).",
             (Grid(tag="hpo", budget=60),),
-            GP_SOLVERS,
+            HPO_SOLVERS,
         ),
         Suite(
             "population",

@@ -61,7 +61,7 @@ PROBLEMS = {
 }
 # BoTorch's loop takes tens of seconds on a busy machine even for one model-based point; the GP
 # engines pass their space to apogee unchanged and are tested in tests/optimizers.
-SLOW_SOLVERS = {"botorch", "apogee-gp", "apogee-auto"}
+SLOW_SOLVERS = {"botorch", "apogee-gp", "apogee-gp-flat", "apogee-auto"}
 
 
 def _cases() -> list[Any]:
@@ -153,3 +153,18 @@ def test_one_element_float_reads_the_element_and_refuses_longer_arrays() -> None
     assert _one_element_float(3) == 3.0
     with pytest.raises(TypeError):
         _one_element_float(np.array([1.0, 2.0]))
+
+
+def test_the_flattened_gp_is_the_gp_with_flat_conditions() -> None:
+    flat, native = bench.get_solver("apogee-gp-flat"), bench.get_solver("apogee-gp")
+    assert flat.name == "apogee-gp-flat" and "apogee-gp-flat" in bench.solver_names()
+    flat_options, native_options = flat.settings()["options"], native.settings()["options"]
+    assert flat_options == {**native_options, "flatten_conditions": True}
+    assert native_options["flatten_conditions"] is False
+
+
+def test_the_flattened_gp_is_in_the_hpo_grids() -> None:
+    for suite in ("gp", "hpo"):
+        jobs = bench.make_plan(suite=suite).jobs
+        flat = {job.problem for job in jobs if job.solver == "apogee-gp-flat"}
+        assert flat == set(ap.problems.names("hpo"))

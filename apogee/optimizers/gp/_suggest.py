@@ -101,7 +101,8 @@ def suggest(engine: GP, history: History, numbers: Sequence[int], seed: int) -> 
         current = target
         if current is None:  # several objectives: this trial number's scalarization
             values = _parego_values(objectives, seed, number)
-            current = _believed(_fit_target(engine, inputs, X, values, violation, warm), believed)
+            fitted = _fit_target(engine, inputs, X, values, violation, warm, single=False)
+            current = _believed(fitted, believed)
         x = _next_point(engine, current, constraints, domain, rng, exclude)
         if hv is not None:  # EHVI chooses among its candidates and the ParEGO point
             x = ehvi_point(
@@ -147,12 +148,17 @@ def _fit_target(
     values: np.ndarray,
     violation: np.ndarray,
     warm: Hyperparameters | None,
+    *,
+    single: bool = True,
 ) -> _Target:
-    """The model of the minimized `values` `n`; the incumbent is the best feasible trial."""
+    """The model of the minimized `values` `n`; the incumbent is the best feasible trial.
+
+    `single=False` (a ParEGO scalarization) keeps `log_ei`'s incumbent the best observed value.
+    """
     fitted = fit_outcome(engine, inputs, X, values, warm)
     feasible = violation <= 0
     best_f: float | None = None
-    if feasible[fitted.kept].any() and engine.acquisition == "log_nei":
+    if feasible[fitted.kept].any() and _noisy_incumbent(engine, fitted.hyper, single):
         rows = torch.as_tensor(feasible[fitted.kept])
         best_f = noisy_incumbent(fitted.model, fitted.model.X[rows])
     elif feasible.any():
@@ -160,6 +166,16 @@ def _fit_target(
     order = np.lexsort((fitted.y, violation[fitted.kept]))  # feasible by value, then least violated
     anchors = X[fitted.kept][order[:_N_ANCHORS]]
     return _Target(fitted.model, best_f, anchors, fitted.hyper)
+
+
+def _noisy_incumbent(engine: GP, hyper: Hyperparameters, single: bool) -> bool:
+    """Whether the incumbent is the best posterior mean: `log_nei`, or (one objective) `log_ei`
+    on a fit whose noise variance is above `noisy_above` times the signal variance."""
+    if engine.acquisition == "log_nei":
+        return True
+    if engine.acquisition != "log_ei" or engine.noisy_above is None or not single:
+        return False
+    return hyper.noise > engine.noisy_above * hyper.outputscale
 
 
 def _believed(target: _Target, X: np.ndarray) -> _Target:
@@ -220,7 +236,7 @@ def _acquisition(engine: GP, target: _Target, constraints: Constraints) -> Acqui
         acqf = UpperConfidenceBound(target.model, engine.beta)
     elif engine.acquisition == "pi":
         acqf = LogProbabilityOfImprovement(target.model, target.best_f)
-    else:  # "log_ei", and "log_nei" whose `best_f` is the best posterior mean
+    else:  # "log_ei" and "log_nei" (`best_f` the best posterior mean where noisy)
         acqf = LogExpectedImprovement(target.model, target.best_f)
     return acqf if feasibility is None else FeasibilityWeighted(acqf, feasibility)
 
