@@ -17,7 +17,7 @@ from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
-from apogee.history import History, TrialRecord, TrialState
+from apogee.history import History, StudySpec, TrialRecord, TrialState
 
 _SIZE = 64  # indexes kept (one per engine tag and study spec in use)
 _STATES = 8  # replayed states kept per index (one per engine configuration in use)
@@ -53,13 +53,18 @@ class Index:
 
 
 _INDEXES: OrderedDict[tuple[str, str], Index] = OrderedDict()
+# The last spec's key and the last answer: one suggestion asks twice about the same history.
+_LAST_SPEC: list[tuple[StudySpec, str]] = []
+_LAST: list[tuple[tuple[str, str], tuple[TrialRecord, ...], Index, tuple[TrialRecord, ...]]] = []
 
 
 def lookup(history: History, tag: str) -> tuple[Index, tuple[TrialRecord, ...]]:
     """The index of `history`'s finished prefix for `tag`, and the trials after that prefix."""
-    key = (tag, repr(history.spec.to_json()))
-    index = _INDEXES.pop(key, None)
+    key = (tag, _spec_key(history.spec))
     trials = history.trials
+    if _LAST and _LAST[0][0] == key and _LAST[0][1] is trials and _INDEXES.get(key) is _LAST[0][2]:
+        return _LAST[0][2], _LAST[0][3]
+    index = _INDEXES.pop(key, None)
     if index is not None:
         size = len(index.trials)
         if size > len(trials) or trials[:size] != index.trials:
@@ -74,7 +79,15 @@ def lookup(history: History, tag: str) -> tuple[Index, tuple[TrialRecord, ...]]:
     _INDEXES[key] = index
     while len(_INDEXES) > _SIZE:
         _INDEXES.popitem(last=False)
+    _LAST[:] = [(key, trials, index, trials[end:])]
     return index, trials[end:]
+
+
+def _spec_key(spec: StudySpec) -> str:
+    """The spec as text (what tells two studies' indexes apart), computed once per spec object."""
+    if not _LAST_SPEC or _LAST_SPEC[0][0] is not spec:
+        _LAST_SPEC[:] = [(spec, repr(spec.to_json()))]
+    return _LAST_SPEC[0][1]
 
 
 def best_untagged(
@@ -126,3 +139,4 @@ def _extended(index: Index, history: History, finished: Sequence[TrialRecord], t
 def clear_indexes() -> None:
     """Forget every index (tests use it to show a rebuild from the history alone)."""
     _INDEXES.clear()
+    _LAST.clear()
