@@ -1,7 +1,8 @@
 """apogee's own engines as bench solvers: `apogee-<engine>` for every name in `ENGINES`.
 
 Each run is a plain ask/tell loop over an in-memory study, so the solver time includes
-everything `Study.ask` and `Study.tell` do.
+everything `Study.ask` and `Study.tell` do. `auto` is told the run's budget, as
+`ap.minimize` tells it (and as the bench tells Nevergrad's NGOpt).
 """
 
 from __future__ import annotations
@@ -39,11 +40,12 @@ class ApogeeSolver(Solver):
     def uses_torch(self) -> bool:
         return self.engine not in TORCH_FREE_ENGINES
 
-    def _study(self, problem: Problem, seed: int) -> ap.Study:
+    def _study(self, problem: Problem, seed: int, budget: int | None = None) -> ap.Study:
+        told = self.engine == "auto" and budget is not None
         return ap.create_study(
             f"bench-{problem.name}",
             space=problem.space,
-            optimizer=self.engine,
+            optimizer=ap.optimizers.Auto(budget=budget) if told else self.engine,
             seed=seed,
             objectives=dict(problem.objectives),
             constraints=list(problem.constraints),
@@ -57,13 +59,16 @@ class ApogeeSolver(Solver):
         return None
 
     def settings(self) -> JSONDict:
-        return {
+        settings: JSONDict = {
             "engine": self.engine,
             "options": ap.optimizers.make_engine(self.engine).options(),
         }
+        if self.engine == "auto":
+            settings["budget"] = "the run's budget, as ap.minimize passes it"
+        return settings
 
     def run(self, problem: Problem, budget: int, seed: int, evaluate: Evaluate) -> None:
-        study = self._study(problem, seed)
+        study = self._study(problem, seed, budget)
         for _ in range(budget):
             trial = study.ask()
             study.tell(trial, dict(evaluate(trial.params)))
