@@ -122,6 +122,59 @@ def run(
     return best
 
 
+def bench_regrets(path: str, budget: int) -> dict[str, dict[str, float]]:
+    """`problem -> solver -> final log10 regret` of the finished seed-0 runs of a bench file."""
+    table: dict[str, dict[str, float]] = {}
+    with open(path) as handle:
+        for record in map(json.loads, handle):
+            if record.get("type") != "run" or record["status"] != "ok" or record["seed"] != 0:
+                continue
+            if record["budget"] != budget or not isinstance(record["evaluations"], list):
+                continue
+            best = min(e["values"]["value"] for e in record["evaluations"])
+            optimum = record["problem_facts"]["optimal_value"]
+            regret = math.log10(max(best - optimum, 1e-8))
+            table.setdefault(record["problem"], {})[record["solver"]] = regret
+    return table
+
+
+def report(path: str, budget: int, labels: list[str], against: str | None = None) -> str:
+    """A Markdown table: log10 regret per function and variant (and peer), and mean ranks.
+
+    Ranks per function as `apogee bench report` ranks: values within 0.1 decade tie. Only
+    functions where every column has a value count towards the mean rank.
+    """
+    table: dict[str, dict[str, float]] = {}
+    with open(path) as handle:
+        for record in map(json.loads, handle):
+            if record["budget"] == budget:
+                table.setdefault(record["problem"], {})[record["variant"]] = record["log10_regret"]
+    if against:
+        peers = bench_regrets(against, budget)
+        solvers = sorted({solver for row in peers.values() for solver in row})
+        for name in table:
+            table[name].update(peers.get(name, {}))
+        labels = labels + solvers
+    ranks: dict[str, list[float]] = {label: [] for label in labels}
+    complete = [name for name in table if all(label in table[name] for label in labels)]
+    for name in complete:
+        row = table[name]
+        for label in labels:
+            better = sum(row[other] < row[label] - 0.1 for other in labels)
+            ties = sum(abs(row[other] - row[label]) <= 0.1 for other in labels)
+            ranks[label].append(better + (ties + 1) / 2)
+    lines = [
+        f"| function (budget {budget}) | " + " | ".join(labels) + " |",
+        "|---|" + "---:|" * len(labels),
+    ]
+    for name in sorted(table, key=lambda n: int(n.split("-")[1][1:])):
+        cells = [f"{table[name][label]:.2f}" if label in table[name] else "" for label in labels]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    means = [f"{np.mean(ranks[label]):.2f}" if ranks[label] else "" for label in labels]
+    lines.append(f"| mean rank ({len(complete)} functions) | " + " | ".join(means) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", required=True, help="bench jsonl with apogee-auto runs")
@@ -133,7 +186,13 @@ def main() -> None:
     parser.add_argument("--make-phases", type=int, default=0, help="GP trials to record first")
     parser.add_argument("--problems", nargs="*", default=[])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument("--report", action="store_true", help="print the table of --out")
+    parser.add_argument("--against", default=None, help="a bench jsonl whose solvers join it")
     args = parser.parse_args()
+    if args.report:
+        labels = [v.label for v in variants(args.switches, args.sigmas, args.restarts)]
+        print(report(args.out, args.budgets[0], labels, args.against), end="")
+        return
     if args.make_phases:
         make_phases(args.problems, args.seeds, args.make_phases, args.runs)
         return
