@@ -2,12 +2,13 @@
 
 Each run is a plain ask/tell loop over an in-memory study, so the solver time includes
 everything `Study.ask` and `Study.tell` do. A few named variants (`VARIANTS`) run an engine
-with options that differ from its defaults, for ablations such as `apogee-gp-flat`.
+with options that differ from its defaults, for ablations such as `apogee-gp-flat`. `auto` is
+told the run's budget, as `ap.minimize` tells it (and as the bench tells Nevergrad's NGOpt).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import apogee as ap
@@ -54,11 +55,14 @@ class ApogeeSolver(Solver):
     def uses_torch(self) -> bool:
         return self.engine not in TORCH_FREE_ENGINES
 
-    def _study(self, problem: Problem, seed: int) -> ap.Study:
+    def _study(self, problem: Problem, seed: int, budget: int | None = None) -> ap.Study:
+        engine = self.make_engine()
+        if isinstance(engine, ap.optimizers.Auto) and budget is not None:
+            engine = replace(engine, budget=budget)
         return ap.create_study(
             f"bench-{problem.name}",
             space=problem.space,
-            optimizer=self.make_engine(),
+            optimizer=engine,
             seed=seed,
             objectives=dict(problem.objectives),
             constraints=list(problem.constraints),
@@ -72,13 +76,16 @@ class ApogeeSolver(Solver):
         return None
 
     def settings(self) -> JSONDict:
-        return {
+        settings: JSONDict = {
             "engine": self.engine,
             "options": self.make_engine().options(),
         }
+        if self.engine == "auto":
+            settings["budget"] = "the run's budget, as ap.minimize passes it"
+        return settings
 
     def run(self, problem: Problem, budget: int, seed: int, evaluate: Evaluate) -> None:
-        study = self._study(problem, seed)
+        study = self._study(problem, seed, budget)
         for _ in range(budget):
             trial = study.ask()
             study.tell(trial, dict(evaluate(trial.params)))

@@ -8,44 +8,40 @@ by its last failure). When every slot of the open generation is already running,
 go to the slot with the fewest live ones, so parallel workers are never idle and never get the
 same point twice.
 
-`replay` folds an engine's `advance` over the closed generations in order. Its cache holds the
-state after the newest closed generation, keyed by a fingerprint of every trial of those
-generations, so it is derived from the history, never trusted over it, and disposable.
+`replay` folds an engine's `advance` over the closed generations in order. The fold is cached
+in a per-process index (`_Index`) of the longest prefix of *finished* trials, whose records no
+longer change: a call checks that its history starts with that prefix (one tuple comparison,
+by identity for records the study reuses), scans only the trials after it, and continues the
+fold from the cached state. So a call costs O(new trials) in Python, not O(all trials), and
+the index is derived from the history, never trusted over it, and disposable: a fresh process
+(or `clear_replay_cache`) replays from the first generation and gets the same state.
 """
 
 from __future__ import annotations
 
 import copy
 import heapq
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import numpy as np
 
 from apogee.history import History, TrialRecord, TrialState
+from apogee.optimizers._prefix import best_untagged, clear_indexes, lookup, tag_of
 
 MAX_FAILURES = 3
-_CACHE_SIZE = 64
 StateT = TypeVar("StateT")
-
-
-def tag_of(trial: TrialRecord, key: str) -> int | None:
-    """The integer attribute `key` of `trial`, or None for trials this engine did not tag."""
-    value = trial.system_attrs.get(key)
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+_DECIDED = (TrialState.COMPLETE, TrialState.FAILED)  # the states `representatives` reads
 
 
 def by_generation(history: History, prefix: str) -> dict[int, list[TrialRecord]]:
-    """Trials tagged `f"{prefix}:generation"`, grouped by generation, in number order."""
-    groups: dict[int, list[TrialRecord]] = {}
-    key = f"{prefix}:generation"
-    for trial in history.trials:
-        generation = tag_of(trial, key)
-        if generation is not None and trial.has_params:
-            groups.setdefault(generation, []).append(trial)
-    return groups
+    """Trials tagged `f"{prefix}:generation"`, grouped by generation, in number order.
+
+    The lists of the returned dict may be shared with the index: read them, never change them.
+    """
+    index, tail = lookup(history, prefix)
+    return _merged(index.groups, _tagged(tail, prefix))
 
 
 def representatives(
@@ -117,34 +113,31 @@ def best_untagged_point(history: History, prefix: str) -> np.ndarray | None:
     Those are enqueued points, or the trials of another engine when `auto` switches engines.
     Inactive columns become 0.5.
     """
-    others = [t for t in history.feasible() if tag_of(t, f"{prefix}:generation") is None]
-    if not others or history.spec.space.dim == 0:
+    if history.spec.space.dim == 0:
         return None
-    best = others[int(np.argmin(history.objective_matrix(others)[:, 0]))]
-    unit = history.spec.space.encode(best.params)
+    index, tail = lookup(history, prefix)
+    best = best_untagged(history, tail, prefix, index.untagged)
+    if best is None:
+        return None
+    unit = history.spec.space.encode(best[1].params)
     point: np.ndarray = np.where(np.isnan(unit), 0.5, unit)
     return point
 
 
-def fingerprint(trials: Sequence[TrialRecord]) -> int:
-    """A hash of the numbers, states and values of `trials` (for the replay cache)."""
-    items = tuple(
-        (t.number, t.state.value, None if t.values is None else tuple(sorted(t.values.items())))
-        for t in trials
-    )
-    return hash(items)
-
-
 @dataclass
 class Replayed(Generic[StateT]):
-    """The state after the closed generations, and the open generation's index and trials."""
+    """The state after the closed generations, and the open generation's index and trials.
+
+    `state` may be the object the index keeps: read it, never change it (a `cmaes`
+    optimizer's `ask` after `reseed_rng` only reads its distribution).
+    """
 
     state: StateT
     generation: int
     trials: list[TrialRecord]
 
 
-_CACHE: OrderedDict[tuple[Hashable, int, int], object] = OrderedDict()
+Advance = Callable[[StateT, int, list[TrialRecord]], StateT]
 
 
 def replay(
@@ -153,35 +146,105 @@ def replay(
     cache_key: Hashable,
     initial: Callable[[], StateT],
     size_of: Callable[[StateT], int],
-    advance: Callable[[StateT, int, list[TrialRecord]], StateT],
+    advance: Advance[StateT],
 ) -> Replayed[StateT]:
-    """Fold `advance(state, generation, representatives)` over the closed generations."""
-    groups = by_generation(history, prefix)
-    chain: list[int] = []
-    running = 0
-    for generation in range(max(groups, default=-1) + 1):
-        running = hash((running, fingerprint(groups.get(generation, []))))
-        chain.append(running)
-    state, generation = None, 0
-    for cached_generation in range(len(chain) - 1, -1, -1):
-        hit = _CACHE.get((cache_key, cached_generation, chain[cached_generation]))
-        if hit is not None:
-            state, generation = copy.deepcopy(hit), cached_generation + 1
-            break
-    current: StateT = initial() if state is None else state  # type: ignore[assignment]
-    advanced = False
-    while True:
-        chosen = representatives(groups.get(generation, []), size_of(current), prefix)
-        if chosen is None:
-            break
-        current, generation, advanced = advance(current, generation, chosen), generation + 1, True
-    if advanced:
-        _CACHE[(cache_key, generation - 1, chain[generation - 1])] = copy.deepcopy(current)
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return Replayed(current, generation, groups.get(generation, []))
+    """Fold `advance(state, generation, representatives)` over the closed generations.
+
+    The fold over the finished prefix continues, in place, from the index's state for
+    `cache_key` and is kept there (taken out while it runs, so an `advance` that raises leaves
+    no half-updated state behind); generations that trials after the prefix close are folded
+    on an exact copy. If such
+    a trial decides a slot of a generation the index already folded (a straggler of a parallel
+    run), everything is folded again from `initial()`.
+    """
+    index, tail = lookup(history, prefix)
+    later = _tagged(tail, prefix)
+    closed, cached = index.states.pop(cache_key, (0, None))  # back once the fold succeeded
+    fold = _Fold(size_of, advance, prefix)
+    start = initial() if cached is None else cast(StateT, cached)
+    state, generation = fold(start, closed, index.groups, shared=False)
+    index.remember(cache_key, generation, state)
+    groups = _merged(index.groups, later)
+    stragglers = any(
+        t.state in _DECIDED for g, trials in later.items() if g < generation for t in trials
+    )
+    if stragglers:
+        state, generation = fold(initial(), 0, groups, shared=False)
+    else:
+        state, generation = fold(state, generation, groups, shared=True)
+    return Replayed(state, generation, groups.get(generation, []))
+
+
+@dataclass(frozen=True)
+class _Fold(Generic[StateT]):
+    """`advance` over consecutive closed generations, in place; a `shared` state is copied first."""
+
+    size_of: Callable[[StateT], int]
+    advance: Advance[StateT]
+    prefix: str
+
+    def __call__(
+        self, state: StateT, generation: int, groups: dict[int, list[TrialRecord]], *, shared: bool
+    ) -> tuple[StateT, int]:
+        while True:
+            chosen = representatives(groups.get(generation, []), self.size_of(state), self.prefix)
+            if chosen is None:
+                return state, generation
+            if shared:
+                state, shared = exact_copy(state, {}), False
+            state, generation = self.advance(state, generation, chosen), generation + 1
+
+
+def exact_copy(value: Any, memo: dict[int, Any]) -> Any:
+    """A deep copy of a replayed state, bit for bit.
+
+    `copy.deepcopy` goes through `__getstate__`, and the `cmaes` package's keeps only one
+    triangle of the covariance matrix, which its updates leave asymmetric in the last bits,
+    so a deep-copied CMA-ES would continue differently. Instances are copied attribute by
+    attribute instead (aliases kept through `memo`); anything without a `__dict__` (scalars,
+    NumPy random states) goes to `copy.deepcopy`.
+    """
+    if id(value) in memo:
+        return memo[id(value)]
+    if isinstance(value, np.ndarray):
+        copied: Any = value.copy()
+    elif isinstance(value, list | tuple):
+        copied = type(value)(exact_copy(item, memo) for item in value)
+    elif isinstance(value, dict):
+        copied = {key: exact_copy(item, memo) for key, item in value.items()}
+    elif hasattr(value, "__dict__") and not isinstance(value, type):
+        copied = object.__new__(type(value))
+        memo[id(value)] = copied
+        copied.__dict__.update({k: exact_copy(v, memo) for k, v in vars(value).items()})
+    else:
+        copied = copy.deepcopy(value)
+    memo[id(value)] = copied
+    return copied
+
+
+def _tagged(trials: Sequence[TrialRecord], prefix: str) -> dict[int, list[TrialRecord]]:
+    """The tagged `trials` that have parameters, by generation, in number order."""
+    groups: dict[int, list[TrialRecord]] = {}
+    key = f"{prefix}:generation"
+    for trial in trials:
+        generation = tag_of(trial, key)
+        if generation is not None and trial.has_params:
+            groups.setdefault(generation, []).append(trial)
+    return groups
+
+
+def _merged(
+    groups: dict[int, list[TrialRecord]], later: dict[int, list[TrialRecord]]
+) -> dict[int, list[TrialRecord]]:
+    """`groups` with the `later` trials appended (new lists only where they add some)."""
+    if not later:
+        return dict(groups)
+    merged = dict(groups)
+    for generation, trials in later.items():
+        merged[generation] = [*groups.get(generation, ()), *trials]
+    return merged
 
 
 def clear_replay_cache() -> None:
-    """Forget every cached replay (tests use it to show a rebuild from the history alone)."""
-    _CACHE.clear()
+    """Forget every index and replayed state (what a fresh process sees)."""
+    clear_indexes()

@@ -8,9 +8,11 @@ The policy, for the next suggestions:
   budget); past that, NSGA-II (constraint domination) once a full population exists, with
   Sobol' points until then (CMA-ES handles neither);
 * one objective, dimension at most `gp_max_dim`: the GP (Bayesian optimization is worth its
-  cost while evaluations are few) for the first `gp_trials` trials, then CMA-ES warm-started at
-  the best point so far, as evaluations have become plentiful. When the budget is known and
-  at most `1.5 · gp_trials`, the GP runs to the end (CMA-ES would not have time to adapt);
+  cost while evaluations are few) for the first `gp_trials` trials, or for the first 5 % of a
+  known budget when that is fewer, then CMA-ES warm-started at the best point so far, as
+  evaluations have become plentiful, with a step size fitted to the GP phase (`warm_sigma`).
+  When the budget is known and at most `1.5 · gp_trials`, the GP runs to the end (CMA-ES would
+  not have time to adapt);
 * one objective in higher dimension: CMA-ES from the start (a GP needs too many points there);
 * `portfolio=True`: every suggestion goes to one of several engines chosen by a bandit on their
   recent improvements (`_portfolio`, as Balans does over neighborhoods).
@@ -26,8 +28,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+import numpy as np
+
 from apogee._util.validation import check_int
-from apogee.history import JSON, History, StudySpec
+from apogee.history import JSON, History, StudySpec, TrialState
 from apogee.optimizers import _portfolio as bandit
 from apogee.optimizers._cmaes import CMAES
 from apogee.optimizers._de import DE
@@ -37,7 +41,39 @@ from apogee.optimizers.nsga2 import NSGA2
 from apogee.optimizers.random import Random
 from apogee.optimizers.sobol import MAX_SOBOL_DIM, Sobol
 
-WARM_SIGMA = 0.1  # CMA-ES step size after a GP phase: the search is already local
+SWITCH_FRACTION = 20  # with a known budget, the GP phase is at most budget // 20 trials
+WARM_SIGMA_KEY = "auto:cmaes_sigma0"  # the step size CMA-ES started with, fixed once chosen
+WARM_SIGMA_RANGE = (0.01, 0.25)
+
+
+def switch_point(budget: int | None, gp_trials: int) -> int:
+    """Trials the GP phase of a single-objective study lasts before CMA-ES takes over."""
+    return gp_trials if budget is None else max(1, min(gp_trials, budget // SWITCH_FRACTION))
+
+
+def warm_sigma(history: History, switch: int) -> float:
+    """CMA-ES's first step size after the GP phase: the spread of the phase's best tenth.
+
+    Nomura et al. (AAAI 2021, "Warm Starting CMA-ES for Hyperparameter Optimization") fit the
+    first distribution to the best 10 % of earlier evaluations; this takes its step size, the
+    RMS coordinate spread of those points on the unit cube, without the isotropic prior, and
+    clips it to `WARM_SIGMA_RANGE`. A phase that found a narrow basin gives a small step (a
+    fixed 0.1 spent most of the CMA-ES budget shrinking back to it); one spread over several
+    basins keeps a wide step. A value stored at the switch (`WARM_SIGMA_KEY`) is reused, so
+    trials of the phase that finish later never change it.
+    """
+    stored = history.study_attrs.get(WARM_SIGMA_KEY)
+    if isinstance(stored, float):
+        return stored
+    low, high = WARM_SIGMA_RANGE
+    phase = [t for t in history.trials[:switch] if t.state is TrialState.COMPLETE]
+    phase = [t for t in phase if t.number < switch and history.is_feasible(t)]
+    if len(phase) < 2:
+        return high
+    order = np.argsort(history.objective_matrix(phase)[:, 0], kind="stable")
+    top = [phase[int(i)] for i in order[: max(2, len(phase) // 10)]]
+    points = np.nan_to_num(history.encoded_params(top), nan=0.5)
+    return float(np.clip(np.sqrt(points.var(axis=0).mean()), low, high))
 
 
 def _space_filling(spec: StudySpec) -> Engine:
@@ -81,15 +117,16 @@ def choose_engine(
         return CMAES(), f"dimension {dim} > {gp_max_dim}: CMA-ES scales where a GP does not"
     if budget is not None and budget <= 1.5 * gp_trials:
         return GP(), f"a budget of {budget} trials: each evaluation is worth a GP model"
-    if history.n_trials < gp_trials:
+    switch = switch_point(budget, gp_trials)
+    if history.n_trials < switch:
         return (
             GP(),
-            f"fewer than {gp_trials} trials in dimension {dim}: a GP model is worth its cost",
+            f"fewer than {switch} trials in dimension {dim}: a GP model is worth its cost",
         )
     return (
-        CMAES(sigma0=WARM_SIGMA),
-        f"{gp_trials} trials or more: evaluations are plentiful, so CMA-ES continues from the "
-        "best point",
+        CMAES(sigma0=warm_sigma(history, switch)),
+        f"{switch} trials or more: evaluations are plentiful, so CMA-ES continues from the "
+        "best point, its step size fitted to the best tenth of the GP phase",
     )
 
 
@@ -100,7 +137,8 @@ class Auto(Engine):
     Args:
         budget: the number of trials the study will run, if known (`ap.minimize` passes it).
         portfolio: let a bandit share the evaluations among several engines.
-        gp_trials: trials after which a single-objective study moves from GP to CMA-ES.
+        gp_trials: trials after which a single-objective study moves from GP to CMA-ES (or
+            5 % of a known budget, when that is fewer).
         gp_max_dim: the largest dimension the GP is used for.
         window: recent rewards per arm that the portfolio's bandit looks at.
 
@@ -150,10 +188,10 @@ class Auto(Engine):
         )
         proposal = engine.suggest(history, numbers, seed)
         choice = {"engine": engine.name, "reason": reason}
-        return Proposal(
-            proposal.suggestions,
-            {**proposal.study_attrs, **_record(history, choice, min(numbers, default=0))},
-        )
+        study_attrs = {**proposal.study_attrs, **_record(history, choice, min(numbers, default=0))}
+        if isinstance(engine, CMAES) and WARM_SIGMA_KEY not in history.study_attrs:
+            study_attrs[WARM_SIGMA_KEY] = engine.sigma0
+        return Proposal(proposal.suggestions, study_attrs)
 
     def _portfolio(self, history: History, numbers: Sequence[int], seed: int) -> Proposal:
         arms = self.arms(history.spec)

@@ -7,6 +7,7 @@ import apogee as ap
 from apogee.history import History, StudySpec, TrialRecord, TrialState
 from apogee.optimizers import CMAES, Auto, choose_engine
 from apogee.optimizers import _portfolio as bandit
+from apogee.optimizers.auto import WARM_SIGMA_KEY, warm_sigma
 
 
 def spec_of(dim: int, **kwargs: object) -> StudySpec:
@@ -35,6 +36,8 @@ def history_of(spec: StudySpec, n: int) -> History:
         (spec_of(3), 200, None, "cmaes"),
         (spec_of(3), 250, 300, "gp"),  # a small known budget keeps the GP to the end
         (spec_of(3), 250, 5000, "cmaes"),
+        (spec_of(10), 49, 1000, "gp"),  # a known budget: the GP for its first 5 %
+        (spec_of(10), 50, 1000, "cmaes"),
         (spec_of(40), 0, None, "cmaes"),
         (spec_of(0), 0, None, "random"),
         (spec_of(2, objectives={"a": "minimize", "b": "minimize"}), 10, None, "gp"),
@@ -64,10 +67,33 @@ def test_switches_from_gp_to_a_warm_started_cmaes() -> None:
     assert study.attrs["auto"]["engine"] == "cmaes"
     assert all("cmaes:generation" not in t.system_attrs for t in study.trials[:7])
     assert all(t.system_attrs["cmaes:generation"] == 0 for t in study.trials[7:])
-    # CMA-ES starts from the best GP point (its first generation of 6 is still open).
+    # CMA-ES starts from the best GP point (its first generation of 6 is still open), with the
+    # step size fitted to the GP phase and stored at the switch.
     best = min(study.trials[:7], key=lambda t: t.value)
-    rebuilt = CMAES(sigma0=0.1).rebuild(study.history(), 0).state.optimizer
+    sigma = study.attrs[WARM_SIGMA_KEY]
+    assert sigma == warm_sigma(History(study.spec, study.history().trials[:7]), 7)
+    rebuilt = CMAES(sigma0=sigma).rebuild(study.history(), 0).state.optimizer
     assert np.allclose(rebuilt.mean, space.encode(best.params))
+
+
+def test_warm_sigma_is_the_spread_of_the_best_tenth() -> None:
+    spec = spec_of(2)
+    rng = np.random.default_rng(0)
+    good = [(0.3 + 0.02 * rng.standard_normal(2), 0.0) for _ in range(5)]
+    bad = [(rng.random(2), 1.0 + i) for i in range(45)]
+    records = tuple(
+        TrialRecord(i, TrialState.COMPLETE, {"x0": float(x[0]), "x1": float(x[1])}, {"value": v})
+        for i, (x, v) in enumerate(good + bad)
+    )
+    history = History(spec, records)
+    points = np.array([x for x, _ in good])
+    assert warm_sigma(history, 50) == pytest.approx(np.sqrt(points.var(axis=0).mean()))
+    spread = np.array([x for x, _ in bad[:4]])  # without the cluster: the best 4 of 45
+    wide = warm_sigma(History(spec, records[5:]), 50)
+    assert wide == pytest.approx(np.sqrt(spread.var(axis=0).mean())) and wide > 0.1
+    assert warm_sigma(History(spec, records[:1]), 50) == 0.25  # too few points: the widest
+    stored = History(spec, records, {WARM_SIGMA_KEY: 0.05})
+    assert warm_sigma(stored, 50) == 0.05  # the value fixed at the switch is kept
 
 
 def test_minimize_passes_its_budget() -> None:
