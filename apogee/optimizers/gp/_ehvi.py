@@ -8,7 +8,9 @@ suggestions already made in this call join it at their posterior mean and are be
 models (kriging believer), so batch suggestions spread out. The acquisition
 (`apogee.acquisition.LogExpectedHypervolumeImprovement`, plus the log probability of
 feasibility with constraints) is maximized with gradients like the single-objective ones. The
-reference point is the baseline front's nadir plus 10% of its range, in the standardized space.
+reference point is the worst feasible observation plus 10% of the observed range, per objective
+in the standardized space (as Optuna's GPSampler does): a reference at the front's own nadir
+collapses onto a front of one point, and EHVI then only refines that point.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ Constraints = list[tuple[ExactGP, float]]
 Acquisition = Callable[[torch.Tensor], torch.Tensor]
 
 _REFERENCE_MARGIN = 0.1
-_MIN_SPAN = 0.1  # standardized units: the margin when the front is a single point
+_MIN_SPAN = 0.1  # standardized units: the margin when all observations are equal
 _N_ANCHORS = 10
 
 
@@ -86,8 +88,8 @@ def fit_hypervolume_models(
     models = [f.model for f in fits]
     baseline = _posterior_means(models, X[feasible])
     on_front = nondominated_mask(baseline)
-    nadir, ideal = baseline[on_front].max(axis=0), baseline[on_front].min(axis=0)
-    reference = nadir + _REFERENCE_MARGIN * np.maximum(nadir - ideal, _MIN_SPAN)
+    worst, best = baseline.max(axis=0), baseline.min(axis=0)
+    reference = worst + _REFERENCE_MARGIN * np.maximum(worst - best, _MIN_SPAN)
     anchors = X[feasible][on_front][:_N_ANCHORS]
     return HypervolumeModels(models, [f.hyper for f in fits], baseline, anchors, reference)
 
