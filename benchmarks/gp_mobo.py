@@ -7,7 +7,7 @@ complete trials at the end (lower is better); seconds are the wall time of the w
 and acquisition). Each run is appended to `--raw` (JSONL) as it finishes, so a partial run keeps
 what it measured; `--report` rebuilds the table from that file.
 Usage: python benchmarks/gp_mobo.py --budget 100 --seeds 0 1 2 --raw /tmp/gp_mobo.jsonl
-       python benchmarks/gp_mobo.py --report --raw /tmp/gp_mobo.jsonl --out benchmarks/results/gp_mobo.md
+       python benchmarks/gp_mobo.py --report --raw /tmp/gp_mobo.jsonl [--bench runs.jsonl] --out ...
 """
 
 from __future__ import annotations
@@ -19,11 +19,14 @@ import platform
 import statistics
 import time
 from collections import defaultdict
+from typing import Any
 
+import numpy as np
 import torch
 
 import apogee as ap
 from apogee import problems
+from apogee.moo import hypervolume
 from apogee.optimizers import GP
 
 PROBLEMS = ("zdt1-d6", "zdt2-d6", "zdt3-d6", "dtlz2-m3-d6", "branin-currin")
@@ -53,12 +56,42 @@ def run(name: str, method: str, budget: int, seed: int) -> dict[str, object]:
     }
 
 
-def report(raw: str, out: str) -> None:
-    runs: dict[tuple[str, int, str], list[dict[str, float]]] = defaultdict(list)
-    with open(raw) as handle:
+def bench_runs(path: str) -> list[dict[str, Any]]:
+    """The `apogee-gp` runs of an `apogee bench` file (engine defaults: EHVI), in this format."""
+    runs = []
+    with open(path) as handle:
         for line in handle:
             r = json.loads(line)
-            runs[(r["problem"], r["budget"], r["method"])].append(r)
+            if r.get("solver") != "apogee-gp" or r.get("status") != "ok":
+                continue
+            facts = r["problem_facts"]
+            signs = np.array(
+                [1.0 if d == "minimize" else -1.0 for d in facts["objectives"].values()]
+            )
+            Y = np.array([[e["values"][n] for n in facts["objectives"]] for e in r["evaluations"]])
+            volume = hypervolume(Y * signs, np.asarray(facts["reference_point"]) * signs)
+            gap = facts["max_hypervolume"] - volume
+            runs.append(
+                {
+                    "problem": r["problem"],
+                    "method": "ehvi",
+                    "seed": r["seed"],
+                    "budget": r["budget"],
+                    "log10_gap": math.log10(max(gap, 1e-12)),
+                    "seconds": r["wall_s"],
+                }
+            )
+    return runs
+
+
+def report(raw: str, bench: list[str], out: str) -> None:
+    runs: dict[tuple[str, int, str], list[dict[str, Any]]] = defaultdict(list)
+    with open(raw) as handle:
+        records = [json.loads(line) for line in handle]
+    for path in bench:
+        records += bench_runs(path)
+    for r in records:
+        runs[(r["problem"], r["budget"], r["method"])].append(r)
     rows = []
     for (name, budget, method), rs in sorted(runs.items()):
         rs.sort(key=lambda r: r["seed"])
@@ -74,7 +107,9 @@ def report(raw: str, out: str) -> None:
         "and maximal hypervolumes of the reference doc; seconds: median wall time of a whole study.",
         "",
         "Commands: `python benchmarks/gp_mobo.py --budget B --seeds S.. --methods M.. --raw R` then",
-        f"`python benchmarks/gp_mobo.py --report --raw R --out {out}`",
+        f"`python benchmarks/gp_mobo.py --report --raw R --bench {' '.join(bench)} --out {out}`;",
+        "`--bench` adds the `apogee-gp` runs (engine defaults, EHVI) of `apogee bench` files,",
+        "whose seconds are the bench's wall time of the run.",
         f"Machine: {platform.machine()}, {platform.python_version()}, torch {torch.__version__}, "
         "1 torch thread, 2 shared cores (busy).",
         "",
@@ -94,10 +129,11 @@ def main() -> None:
     parser.add_argument("--methods", nargs="+", default=["parego", "ehvi"])
     parser.add_argument("--raw", default="/tmp/gp_mobo.jsonl")
     parser.add_argument("--report", action="store_true")
+    parser.add_argument("--bench", nargs="*", default=[], help="apogee bench files (apogee-gp)")
     parser.add_argument("--out", default="benchmarks/results/gp_mobo.md")
     args = parser.parse_args()
     if args.report:
-        report(args.raw, args.out)
+        report(args.raw, args.bench, args.out)
         return
     torch.set_num_threads(1)
     for seed in args.seeds:
