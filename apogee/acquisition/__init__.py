@@ -18,6 +18,10 @@ from apogee.acquisition._continuous import maximize_continuous
 from apogee.acquisition._discrete import best_response, best_response_round
 from apogee.acquisition._domain import MAX_ENUMERATED, Domain
 from apogee.acquisition._hypervolume import expected_hypervolume_improvement
+from apogee.acquisition._log_ehvi import (
+    LogExpectedHypervolumeImprovement,
+    nondominated_boxes,
+)
 from apogee.acquisition._optimize import (
     OptimizeOptions,
     contains,
@@ -32,6 +36,7 @@ __all__ = [
     "Domain",
     "FeasibilityWeighted",
     "JointPosterior",
+    "LogExpectedHypervolumeImprovement",
     "LogExpectedImprovement",
     "LogProbabilityOfFeasibility",
     "LogProbabilityOfImprovement",
@@ -46,6 +51,7 @@ __all__ = [
     "maximize_acquisition",
     "maximize_continuous",
     "noisy_incumbent",
+    "nondominated_boxes",
     "raw_candidates",
     "score",
     "thompson_sample",

@@ -19,6 +19,7 @@ from apogee.moo._sorting import constrained_ranks
 
 _OFF_AXIS = 1e-6  # weight of the other objectives in the achievement scalarizing function
 _MIN_SPAN = 1e-6
+_NEAR_IDEAL = 1e-3  # pymoo's threshold: closer to the ideal than this counts as on it
 
 
 def das_dennis(m: int, partitions: int) -> np.ndarray:
@@ -52,16 +53,23 @@ def _normalize(F: np.ndarray, front: np.ndarray, archive: np.ndarray) -> np.ndar
 
     The ideal point, the extreme points and the worst point are taken over `F` and the
     `archive` of earlier objective vectors, as pymoo remembers them across generations.
+    Coordinates within `_NEAR_IDEAL` of the ideal count as on it when the extreme points are
+    chosen, so of the points on an axis the one nearest the front is the extreme, not the one
+    a rounding error further off the other axes. Without a valid hyperplane (singular, or an
+    intercept not positive) the nadir falls back to the worst of the first `front`.
     """
     m = F.shape[1]
     seen = np.vstack((F, archive))
     ideal, worst = seen.min(axis=0), seen.max(axis=0)
+    shifted = seen - ideal
+    shifted[shifted < _NEAR_IDEAL] = 0.0
     weights = np.where(np.eye(m) > 0, 1.0, _OFF_AXIS)
-    asf = ((seen[:, None, :] - ideal) / weights[None, :, :]).max(axis=2)  # `n x m`
+    asf = (shifted[:, None, :] / weights[None, :, :]).max(axis=2)  # `n x m`
     extremes = seen[asf.argmin(axis=0)] - ideal
     try:
         b = np.linalg.solve(extremes, np.ones(m))
-        intercepts = 1.0 / b
+        with np.errstate(divide="ignore"):
+            intercepts = 1.0 / b
         valid = np.allclose(extremes @ b, 1.0) and bool(np.all(intercepts > _MIN_SPAN))
     except np.linalg.LinAlgError:
         valid = False

@@ -78,7 +78,8 @@ class NSGA3(Engine):
             values: np.ndarray, violation: np.ndarray, n: int, generation: int
         ) -> np.ndarray:
             rng = generator(seed, _NICHING, generation)
-            return niching_survivors(values, violation, n, directions, rng)
+            earlier = _archive(history, generation)
+            return niching_survivors(values, violation, n, directions, rng, earlier)
 
         breeding = _Breeding(
             size,

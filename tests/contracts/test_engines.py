@@ -60,7 +60,7 @@ def test_auto_switches_to_nsga2_for_several_objectives() -> None:
         "mo",
         space=space,
         objectives={"f1": "minimize", "f2": "minimize"},
-        optimizer=Auto(gp_trials=5),  # the GP (ParEGO) for 5 trials, then the population policy
+        optimizer=Auto(gp_trials=5),  # the GP (log EHVI) for 5 trials, then the population policy
         seed=0,
     )
     study.optimize(

@@ -1,4 +1,4 @@
-"""The GP engine with black-box constraints and with several objectives (ParEGO)."""
+"""The GP engine with black-box constraints and with several objectives (ParEGO and EHVI)."""
 
 from __future__ import annotations
 
@@ -127,7 +127,8 @@ def test_beats_random_search_on_two_objectives(method: str) -> None:
         return {"f1": float(x[0]), "f2": float(g * (1 - np.sqrt(x[0] / g)))}
 
     volumes = {}
-    for name, engine in (("gp", FAST), ("random", ap.optimizers.Random())):
+    gp = dataclasses.replace(FAST, multi_objective=method)
+    for name, engine in (("gp", gp), ("random", ap.optimizers.Random())):
         study = ap.create_study(
             name,
             space=space,
@@ -156,3 +157,32 @@ def test_missing_or_nan_constraint_is_an_error_or_a_failed_trial() -> None:
         study.tell(trial, {"value": 1.0})
     study.tell(trial, {"value": 1.0, "c": float("nan")})
     assert study.trials[0].state is TrialState.FAILED
+
+
+@pytest.mark.parametrize("method", ["parego", "ehvi"])
+def test_bad_outcomes_are_refused_or_failed_and_never_reach_the_models(method: str) -> None:
+    study = ap.create_study(
+        "bad",
+        space=SPACE,
+        optimizer=dataclasses.replace(FAST, multi_objective=method),
+        objectives={"f1": "minimize", "f2": "maximize"},
+        constraints=["c"],
+        seed=0,
+    )
+    rng = np.random.default_rng(0)
+    for _ in range(7):
+        x, y = rng.uniform(-2, 2, 2)
+        study.tell(study.ask(), {"f1": x * x, "f2": y, "c": x + y - 1.0})
+    trial = study.ask()
+    with pytest.raises(ap.InvalidValueError, match=r"missing \['c'\]"):
+        study.tell(trial, {"f1": 0.0, "f2": 1.0})
+    with pytest.raises(ap.InvalidValueError, match=r"missing \['f2'\]"):
+        study.tell(trial, {"f1": 0.0, "c": -1.0})
+    assert study.trials[trial.number].state is ap.TrialState.RUNNING
+    failed = study.tell(trial, {"f1": 0.0, "f2": 1.0, "c": float("nan")})
+    assert failed.state is ap.TrialState.FAILED and "'c' = nan" in (failed.fail_reason or "")
+    nxt = study.ask()  # the model is fitted on the 7 complete trials only, and suggests finitely
+    assert all(np.isfinite(v) for v in nxt.params.values())
+    with pytest.raises(ap.InvalidValueError, match="one value per objective"):
+        study.hypervolume([1.0, 0.0, 1.0])
+    assert study.hypervolume([5.0, -3.0]) > 0.0

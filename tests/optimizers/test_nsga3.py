@@ -50,6 +50,20 @@ def test_niching_puts_feasible_points_first_then_the_least_violated() -> None:
     assert kept.tolist() == [0, 1, 3]
 
 
+def test_normalization_takes_the_extreme_nearest_the_front_and_remembers_the_archive() -> None:
+    from apogee.moo._niching import _normalize
+
+    # (1, 5e-4) lies on the axis within pymoo's 1e-3 and nearer the front than (1.5, 1e-4): it
+    # is the extreme of f1, so the f1 intercept is 1 (a plain 1e6-weighted ASF picks 1.5).
+    F = np.array([[0.0, 1.0], [0.5, 0.5], [1.0, 5e-4], [1.5, 1e-4]])
+    front = np.arange(3)
+    assert _normalize(F, front, np.empty((0, 2)))[2, 0] == pytest.approx(1.0, abs=1e-3)
+    # an archived point of an earlier generation sets the ideal (0, -1) and the f1 extreme
+    # (2, -1): both intercepts become 2
+    archive = np.array([[2.0, -1.0]])
+    assert _normalize(F, front, archive)[1].tolist() == pytest.approx([0.25, 0.75])
+
+
 def dtlz2(params: dict[str, Any]) -> dict[str, float]:
     x = np.array([params[f"x{i}"] for i in range(6)])
     g = float(((x[2:] - 0.5) ** 2).sum())

@@ -1,19 +1,22 @@
-"""Several objectives by noisy expected hypervolume improvement (`GP(multi_objective="ehvi")`).
+"""Several objectives by log expected hypervolume improvement (`GP(multi_objective="ehvi")`).
 
 One GP per objective on standardized outcomes (no power warping: an affine map per objective
-scales every hypervolume by the same factor, so the argmax is that of the raw objectives). Each
-suggestion draws `_MC_SAMPLES` joint posterior samples at the baseline (the observed feasible
-front, running trials and the suggestions already made in this call) and at the candidates,
-and scores `log mean_s HVI_s(x) + log PoF(x)` (`apogee.acquisition.expected_hypervolume_improvement`).
-The candidates, scored without gradients, are the engine's ParEGO suggestion for the same trial
-number and the inner optimizer's raw samples (Sobol' points, perturbations of the front and of
-that suggestion). The reference point is the observed front's nadir plus 10%
-of its range, in the standardized space.
+scales every hypervolume by the same factor, so the argmax is that of the raw objectives). The
+baseline front is the posterior mean at the feasible observed points, so a noisy observation
+that got lucky does not set it (the plug-in version of noisy EHVI); running trials and the
+suggestions already made in this call join it at their posterior mean and are believed by the
+models (kriging believer), so batch suggestions spread out. The acquisition
+(`apogee.acquisition.LogExpectedHypervolumeImprovement`, plus the log probability of
+feasibility with constraints) is maximized with gradients like the single-objective ones. The
+reference point is the worst feasible observation plus 10% of the observed range, per objective
+in the standardized space (as Optuna's GPSampler does): a reference at the front's own nadir
+collapses onto a front of one point, and EHVI then only refines that point.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,38 +24,53 @@ import torch
 
 from apogee.acquisition import (
     Domain,
+    FeasibilityWeighted,
+    LogExpectedHypervolumeImprovement,
     LogProbabilityOfFeasibility,
     OptimizeOptions,
-    contains,
-    expected_hypervolume_improvement,
-    raw_candidates,
-    score,
+    maximize_acquisition,
+    nondominated_boxes,
 )
 from apogee.history import History
-from apogee.models import ExactGP, Hyperparameters, InputSpec, robust_cholesky
+from apogee.models import ExactGP, Hyperparameters, InputSpec
 from apogee.moo import nondominated_mask
 from apogee.optimizers.gp._data import OBJECTIVE_HYPERPARAMETERS, last_fits, to_attrs
 from apogee.optimizers.gp._engine import GP
-from apogee.optimizers.gp._models import fit_outcome
+from apogee.optimizers.gp._models import believe, fit_outcome
 
 Constraints = list[tuple[ExactGP, float]]
+Acquisition = Callable[[torch.Tensor], torch.Tensor]
 
-_MC_SAMPLES = 64
 _REFERENCE_MARGIN = 0.1
-_MIN_SPAN = 0.1  # standardized units: the margin when the front is a single point
+_MIN_SPAN = 0.1  # standardized units: the margin when all observations are equal
+_N_ANCHORS = 10
 
 
 @dataclass(frozen=True)
 class HypervolumeModels:
-    """One GP per objective, the observed feasible front (points), and the reference point."""
+    """One GP per objective, the baseline outcomes, the front's points, and the reference.
+
+    `baseline` `(k, m)`: posterior means (standardized) of the feasible observed points, then
+    of the believed ones; `anchors`: canonical points of the observed front, to search around.
+    """
 
     models: list[ExactGP]
     hypers: list[Hyperparameters]
-    front: np.ndarray
+    baseline: np.ndarray
+    anchors: np.ndarray
     reference: np.ndarray
 
     def attrs(self) -> dict[str, object]:
         return {OBJECTIVE_HYPERPARAMETERS: [to_attrs(h) for h in self.hypers]}
+
+    def believe(self, X: np.ndarray) -> HypervolumeModels:
+        """Every model with `X` `k x d` observed at its posterior mean, which joins the baseline."""
+        if len(X) == 0:
+            return self
+        means = _posterior_means(self.models, X)
+        models = [believe(model, X) for model in self.models]
+        baseline = np.vstack((self.baseline, means))
+        return dataclasses.replace(self, models=models, baseline=baseline)
 
 
 def fit_hypervolume_models(
@@ -67,13 +85,13 @@ def fit_hypervolume_models(
     warm = last_fits(history, history.spec.space.dim, OBJECTIVE_HYPERPARAMETERS, m)
     standardized = dataclasses.replace(engine, warping=False)
     fits = [fit_outcome(standardized, inputs, X, objectives[:, j], warm[j]) for j in range(m)]
-    scaled = np.column_stack([f.warping.transform(objectives[:, j]) for j, f in enumerate(fits)])
-    values = scaled[feasible]
-    on_front = nondominated_mask(values)
-    nadir, ideal = values[on_front].max(axis=0), values[on_front].min(axis=0)
-    reference = nadir + _REFERENCE_MARGIN * np.maximum(nadir - ideal, _MIN_SPAN)
-    front = X[feasible][on_front]
-    return HypervolumeModels([f.model for f in fits], [f.hyper for f in fits], front, reference)
+    models = [f.model for f in fits]
+    baseline = _posterior_means(models, X[feasible])
+    on_front = nondominated_mask(baseline)
+    worst, best = baseline.max(axis=0), baseline.min(axis=0)
+    reference = worst + _REFERENCE_MARGIN * np.maximum(worst - best, _MIN_SPAN)
+    anchors = X[feasible][on_front][:_N_ANCHORS]
+    return HypervolumeModels(models, [f.hyper for f in fits], baseline, anchors, reference)
 
 
 def ehvi_point(
@@ -82,44 +100,24 @@ def ehvi_point(
     domain: Domain,
     rng: np.random.Generator,
     *,
-    proposed: np.ndarray,
-    believed: np.ndarray,
     exclude: np.ndarray,
     options: OptimizeOptions,
 ) -> np.ndarray:
-    """The candidate with the best log EHVI + log PoF; `proposed` if no candidate improves.
-
-    `proposed` (a canonical point `d`, the ParEGO suggestion: gradient-optimized, so it reaches
-    the bounds and sharp optima that raw candidates only approach) is one of the candidates,
-    and perturbations of it are among the raw ones.
-    """
-    anchors = np.vstack((proposed, hv.front))
-    raw = domain.canonical(raw_candidates(domain, rng, anchors, options))
-    keep = [i for i in range(len(raw)) if not contains(exclude, raw[i])]
-    candidates = np.vstack((proposed, raw[keep]))
-    baseline = np.vstack((hv.front, believed))
-    points = torch.as_tensor(np.vstack((baseline, candidates)), dtype=torch.float64)
-    normals = rng.standard_normal((len(hv.models), _MC_SAMPLES, len(points)))
-    samples = np.stack(
-        [_joint_samples(model, points, z) for model, z in zip(hv.models, normals, strict=True)],
-        axis=-1,
-    )  # `s x (b + c) x m`
-    n = len(baseline)
-    improvement = expected_hypervolume_improvement(samples[:, :n], samples[:, n:], hv.reference)
-    if not (improvement > 0).any():
-        return proposed
-    value = np.log(np.where(improvement > 0, improvement, np.nan))
+    """The canonical point `d` maximizing log EHVI (+ log PoF) over the baseline front."""
+    lower, upper = nondominated_boxes(hv.baseline, hv.reference)
+    ehvi = LogExpectedHypervolumeImprovement(hv.models, lower, upper)
+    acqf: Acquisition = ehvi
     if constraints:
         models, thresholds = zip(*constraints, strict=True)
-        value = value + score(LogProbabilityOfFeasibility(models, thresholds), domain, candidates)
-    best: np.ndarray = candidates[int(np.nanargmax(value))]
-    return best
+        acqf = FeasibilityWeighted(ehvi, LogProbabilityOfFeasibility(models, thresholds))
+    x, _ = maximize_acquisition(
+        acqf, domain, rng=rng, anchors=hv.anchors, exclude=exclude, options=options
+    )
+    return x
 
 
-def _joint_samples(model: ExactGP, points: torch.Tensor, normals: np.ndarray) -> np.ndarray:
-    """`s x p` joint posterior draws of the latent function at `p x d` points."""
+def _posterior_means(models: list[ExactGP], X: np.ndarray) -> np.ndarray:
+    """`k x m` posterior means of the models at canonical points `k x d`."""
+    points = torch.as_tensor(X, dtype=torch.float64)
     with torch.no_grad():
-        mean, cov = model.joint_posterior(points)
-        L = robust_cholesky(cov)
-        draws: np.ndarray = (mean[None, :] + torch.as_tensor(normals) @ L.T).numpy()
-    return draws
+        return np.column_stack([model.posterior(points)[0].numpy() for model in models])

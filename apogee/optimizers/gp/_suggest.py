@@ -8,12 +8,11 @@ acquisition moves elsewhere.
 
 Constraints (`c_k <= 0` is feasible) get one GP each; the acquisition adds the log probability
 of feasibility, and while no complete trial is feasible the engine maximizes that probability
-alone. The incumbent is the best feasible outcome. Several objectives are scalarized per
-suggestion (ParEGO, `apogee.moo.chebyshev_scalarization`) with weights drawn from the stream
-of that trial number, and the scalarization is modelled like a single objective; or, with
-`multi_objective="ehvi"`, scored by noisy expected hypervolume improvement (`_ehvi.py`) over
-raw candidates plus the ParEGO point, which is also the answer while nothing is feasible or no
-candidate improves.
+alone. The incumbent is the best feasible outcome. Several objectives are, by default, scored by
+the log expected hypervolume improvement of one GP per objective (`_ehvi.py`), maximized with
+gradients; while nothing is feasible, or with `multi_objective="parego"`, they are scalarized per
+suggestion (ParEGO, `apogee.moo.chebyshev_scalarization`) with weights drawn from the stream of
+that trial number, and the scalarization is modelled like a single objective.
 """
 
 from __future__ import annotations
@@ -94,31 +93,26 @@ def suggest(engine: GP, history: History, numbers: Sequence[int], seed: int) -> 
     hv = None
     if not single and engine.multi_objective == "ehvi":
         hv = fit_hypervolume_models(engine, inputs, history, violation)
+        hv = None if hv is None else hv.believe(believed)
     shared_attrs = {**constraint_attrs, **({} if hv is None else hv.attrs())}
     suggestions = []
     for number in numbers:
         rng = generator(seed, _STREAM, number)
         current = target
-        if current is None:  # several objectives: this trial number's scalarization
-            values = _parego_values(objectives, seed, number)
-            fitted = _fit_target(engine, inputs, X, values, violation, warm, single=False)
-            current = _believed(fitted, believed)
-        x = _next_point(engine, current, constraints, domain, rng, exclude)
-        if hv is not None:  # EHVI chooses among its candidates and the ParEGO point
-            x = ehvi_point(
-                hv,
-                constraints,
-                domain,
-                rng,
-                proposed=x,
-                believed=believed,
-                exclude=exclude,
-                options=_options(engine),
-            )
+        if hv is not None:  # several objectives by EHVI
+            x = ehvi_point(hv, constraints, domain, rng, exclude=exclude, options=_options(engine))
+            hv = hv.believe(x[None, :])
+            attrs = dict(shared_attrs)
+        else:
+            if current is None:  # several objectives: this trial number's scalarization
+                values = _parego_values(objectives, seed, number)
+                current = _fit_target(engine, inputs, X, values, violation, warm, single=False)
+                current = _believed(current, believed)
+            x = _next_point(engine, current, constraints, domain, rng, exclude)
+            attrs = {HYPERPARAMETERS: to_attrs(current.hyper), **shared_attrs}
         exclude, believed = np.vstack((exclude, x)), np.vstack((believed, x))
         constraints = [(believe(model, x[None, :]), t) for model, t in constraints]
         target = None if target is None else _believed(target, x[None, :])
-        attrs = {HYPERPARAMETERS: to_attrs(current.hyper), **shared_attrs}
         suggestions.append(Suggestion(space.decode(x), attrs))
     return Proposal(tuple(suggestions))
 
