@@ -111,7 +111,10 @@ def choose_engine(
         if not model_based:
             return _population_policy(spec, history)
         if spec.is_multi_objective:
-            return GP(), f"several objectives in dimension {dim}: a GP per objective (log EHVI)"
+            return GP(), (
+                f"several objectives in dimension {dim}: a GP per objective "
+                "(log EHVI for two, ParEGO for more)"
+            )
         return GP(), f"constraints {list(spec.constraints)}: a GP models each one"
     if dim > gp_max_dim:
         return CMAES(), f"dimension {dim} > {gp_max_dim}: CMA-ES scales where a GP does not"

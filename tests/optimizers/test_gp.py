@@ -221,3 +221,10 @@ def test_docstring_examples_run(module: str) -> None:
 
     result = doctest.testmod(importlib.import_module(module))
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_multi_objective_auto_is_ehvi_for_two_objectives_and_parego_for_more() -> None:
+    assert GP().multi_objective == "auto"
+    assert GP().uses_ehvi(2) and not GP().uses_ehvi(3)
+    assert GP(multi_objective="ehvi").uses_ehvi(3)
+    assert not GP(multi_objective="parego").uses_ehvi(2)

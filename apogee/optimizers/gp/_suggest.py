@@ -91,7 +91,7 @@ def suggest(engine: GP, history: History, numbers: Sequence[int], seed: int) -> 
     constraints = [(believe(model, believed), t) for model, t in constraints]
     target = None if target is None else _believed(target, believed)
     hv = None
-    if not single and engine.multi_objective == "ehvi":
+    if not single and engine.uses_ehvi(objectives.shape[1]):
         hv = fit_hypervolume_models(engine, inputs, history, violation)
         hv = None if hv is None else hv.believe(believed)
     shared_attrs = {**constraint_attrs, **({} if hv is None else hv.attrs())}
