@@ -19,7 +19,8 @@ from apogee.bilevel._errors import (
 )
 from apogee.bilevel._hypergrad import METHODS, HypergradientOptions, hypergradient
 from apogee.bilevel._inexact import MAID
-from apogee.bilevel._learn import HyperparameterResult, LearnSettings, learn_hyperparameters
+from apogee.bilevel._learn import learn_hyperparameters
+from apogee.bilevel._learn_settings import HyperparameterResult, LearnSettings
 from apogee.bilevel._lvhba import LVHBA
 from apogee.bilevel._penalty import F2SA
 from apogee.bilevel._problem import BilevelProblem
