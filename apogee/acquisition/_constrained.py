@@ -10,11 +10,12 @@ where the probability itself underflows (the same argument as LogEI's, Ament et 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
 from apogee.acquisition._analytic import Posterior
+from apogee.models import ExactGP, StackedGP, shares_data
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,8 @@ class LogProbabilityOfFeasibility:
     """`sum_k log P(c_k(x) <= t_k)` under independent constraint posteriors, `b x d -> b`.
 
     Alone it is the acquisition of the feasibility search (while no feasible point is known).
+    Exact GPs on the same training points (the usual case: every complete trial reports every
+    constraint) are queried together as one `StackedGP`.
 
     Example:
         >>> import torch
@@ -36,6 +39,7 @@ class LogProbabilityOfFeasibility:
 
     models: Sequence[Posterior]
     thresholds: Sequence[float]
+    _stack: StackedGP | None = field(init=False, repr=False, compare=False, default=None)
 
     def __post_init__(self) -> None:
         if len(self.models) != len(self.thresholds):
@@ -43,9 +47,19 @@ class LogProbabilityOfFeasibility:
                 "`len(models) == len(thresholds)` must hold, but got "
                 f"({len(self.models)}, {len(self.thresholds)})."
             )
+        if len(self.models) > 1 and shares_data(self.models):
+            gps = [m for m in self.models if isinstance(m, ExactGP)]
+            object.__setattr__(self, "_stack", StackedGP(gps))
 
     def __call__(self, X: torch.Tensor) -> torch.Tensor:
         """`b x d -> b`."""
+        if self._stack is not None and X.dim() == 2:
+            mean, variance = self._stack.posterior(X)
+            thresholds = torch.tensor(self.thresholds, dtype=torch.float64)[:, None]
+            log_feasible: torch.Tensor = torch.special.log_ndtr(
+                (thresholds - mean) / torch.sqrt(variance)
+            )
+            return log_feasible.sum(0)
         total = torch.zeros(X.shape[:-1], dtype=torch.float64)
         for model, threshold in zip(self.models, self.thresholds, strict=True):
             mean, variance = model.posterior(X)

@@ -18,19 +18,26 @@ Acquisition = Callable[[torch.Tensor], torch.Tensor]
 
 
 def maximize_continuous(
-    acqf: Acquisition, X: np.ndarray, domain: Domain, *, maxiter: int = 200
+    acqf: Acquisition,
+    X: np.ndarray,
+    domain: Domain,
+    *,
+    maxiter: int = 200,
+    move_relaxed: bool = True,
 ) -> np.ndarray:
     """Move the continuous columns of snapped latent starts `b x d` uphill; the others stay.
 
     The active mask is taken from the starts: discrete columns, and with them the conditions,
-    do not change here. Relaxed large-grid columns move freely and are snapped afterwards.
+    do not change here. Relaxed large-grid columns move freely and are snapped afterwards,
+    unless `move_relaxed` is False (best response then moves them to their grid neighbours).
 
     Returns:
         `b x d` snapped latent points.
     """
     from scipy.optimize import minimize  # deferred: scipy.optimize is slow to import
 
-    columns = list(domain.continuous)
+    relaxed = set(domain.relaxed)
+    columns = [j for j in domain.continuous if move_relaxed or j not in relaxed]
     if not columns or maxiter == 0:
         return domain.snap(X)
     active = torch.as_tensor(domain.active(domain.snap(X)))

@@ -4,7 +4,10 @@
    (`anchors`): the incumbent's neighbourhood is where improvement is most likely, and random
    points alone rarely land in it in 10+ dimensions.
 2. Keep the `n_restarts` best as starts; alternate L-BFGS-B on the continuous columns with a
-   round of best response on the discrete ones, until no discrete column moves.
+   round of best response on the discrete ones, until no discrete column moves. After the
+   first round only the starts that best response moved go back to L-BFGS-B (the others are
+   where it left them), and relaxed large-grid columns stay on their grid there: best response
+   moves them to neighbouring values, so a continuous step and its snap cannot undo each other.
 3. Return the best end point that is not in `exclude` (observed, pending or already suggested
    points), falling back to the best raw candidate that is not; in a fully discrete space this
    is what keeps parallel suggestions distinct.
@@ -115,13 +118,18 @@ def maximize_acquisition(
     values = score(acqf, domain, candidates)
     order = np.argsort(-values, kind="stable")
     X = candidates[order[: options.n_restarts]]
-    for _ in range(options.max_rounds):
-        X = maximize_continuous(acqf, X, domain, maxiter=options.maxiter)
+    moved = np.ones(len(X), dtype=bool)
+    for round_number in range(options.max_rounds):
+        X[moved] = maximize_continuous(
+            acqf, X[moved], domain, maxiter=options.maxiter, move_relaxed=round_number == 0
+        )
         if not (domain.discrete or domain.relaxed):
             break
+        before = X
         X, changed = best_response_round(lambda Z: score(acqf, domain, Z), X, domain)
         if not changed:
             break
+        moved = (before != X).any(axis=1)  # the others are still at their continuous optimum
     pool = np.concatenate((X, candidates[order]))
     pool_values = np.concatenate((score(acqf, domain, X), values[order]))
     return _best_allowed(domain.canonical(pool), pool_values, exclude)

@@ -10,6 +10,7 @@ from apogee.models._gp import ExactGP, Hyperparameters, robust_cholesky
 from apogee.models._inputs import InputSpec
 from apogee.models._kernel import matern52, matern52_from_squared, squared_distances
 from apogee.models._priors import lengthscale_prior
+from apogee.models._stacked import StackedGP, shares_data
 from apogee.models._warping import OutcomeWarping, yeo_johnson
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "Hyperparameters",
     "InputSpec",
     "OutcomeWarping",
+    "StackedGP",
     "default_hyperparameters",
     "fit_map",
     "lengthscale_prior",
@@ -25,6 +27,7 @@ __all__ = [
     "matern52_from_squared",
     "negative_log_posterior",
     "robust_cholesky",
+    "shares_data",
     "squared_distances",
     "yeo_johnson",
 ]

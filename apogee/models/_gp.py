@@ -102,6 +102,26 @@ class ExactGP:
     def n(self) -> int:
         return len(self.y)
 
+    @property
+    def features(self) -> torch.Tensor:
+        """`n x p` embedded training points."""
+        return self._F
+
+    @property
+    def inverse_lengthscales(self) -> torch.Tensor:
+        """`p` inverse lengthscale of each feature's column."""
+        return self._inv_ls
+
+    @property
+    def cholesky(self) -> torch.Tensor:
+        """`n x n` lower Cholesky factor of the training covariance plus noise."""
+        return self._L
+
+    @property
+    def alpha(self) -> torch.Tensor:
+        """`n` weights `K^{-1} (y - c)` of the posterior mean."""
+        return self._alpha
+
     def _cov(self, A: torch.Tensor, B: torch.Tensor) -> torch.Tensor:
         return matern52(A, B, self._inv_ls, self._outputscale)
 

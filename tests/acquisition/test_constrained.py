@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 
 from apogee.acquisition import (
@@ -67,3 +68,20 @@ def test_expected_hypervolume_improvement_against_direct_volumes() -> None:
     # sample 1: (2, 2) is dominated; (3, 3) too; (0.5, 0.5) adds 12.25 - 8 = 4.25
     expected = np.array([(1.0 + 0.0) / 2, 0.0, (4.0 + 4.25) / 2])
     assert np.allclose(expected_hypervolume_improvement(baseline, candidates, reference), expected)
+
+
+def test_log_feasibility_of_stacked_gps_equals_the_sum_over_gps() -> None:
+    rng = np.random.default_rng(3)
+    X = torch.as_tensor(rng.random((25, 3)))
+    gps = [
+        ExactGP(InputSpec.continuous(3), X, torch.as_tensor(rng.standard_normal(25)),
+                Hyperparameters((0.3, 0.5, 0.8), 1.0 + k, 1e-4, 0.1 * k))
+        for k in range(3)
+    ]  # fmt: skip
+    thresholds = (0.2, -0.1, 0.0)
+    query = torch.as_tensor(rng.random((6, 3)))
+    stacked = LogProbabilityOfFeasibility(gps, thresholds)(query)
+    summed = sum(
+        LogProbabilityOfFeasibility([gp], [t])(query) for gp, t in zip(gps, thresholds, strict=True)
+    )
+    torch.testing.assert_close(stacked, summed, rtol=0, atol=1e-10)

@@ -111,3 +111,20 @@ def test_thompson_sampling_is_seeded() -> None:
     draws = [thompson_sample(gp, domain, rng=np.random.default_rng(s)) for s in (0, 0, 1, 2, 3)]
     np.testing.assert_array_equal(draws[0], draws[1])
     assert len({tuple(d) for d in draws}) >= 2
+
+
+def test_relaxed_columns_stay_on_their_grid_when_not_moved() -> None:
+    from apogee.acquisition._continuous import maximize_continuous
+
+    space = ap.Space({"x": ap.Float(0, 1), "n": ap.Int(0, 1000)})
+    domain = Domain.from_space(space)
+    starts = domain.snap(np.random.default_rng(4).random((3, 2)))
+
+    def acqf(X: torch.Tensor) -> torch.Tensor:
+        return -((X - 0.321) ** 2).sum(-1)
+
+    fixed = maximize_continuous(acqf, starts, domain, move_relaxed=False)
+    np.testing.assert_array_equal(fixed[:, 1], starts[:, 1])
+    np.testing.assert_allclose(fixed[:, 0], 0.321, atol=1e-5)
+    moved = maximize_continuous(acqf, starts, domain)
+    np.testing.assert_allclose(moved[:, 1], 0.321, atol=1e-3)  # snapped to the nearest of 1001
