@@ -8,11 +8,13 @@ by identity when the study hands back the same records, field by field otherwise
 the index by the trials finished since, and returns the trials after the prefix, which the
 caller scans itself. A history that does not start with the prefix (another study, a changed
 trial) gets a fresh index, so the index is derived from the history, never trusted over it,
-and disposable.
+and disposable. One lock guards the module's caches and every index's states, so studies
+suggesting from several threads at once (`optimize(n_jobs=...)`) share them safely.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
@@ -46,12 +48,14 @@ class Index:
 
     def remember(self, key: Hashable, generation: int, state: object) -> None:
         """Keep `state`, the fold of the first `generation` generations, under `key`."""
-        self.states.pop(key, None)
-        self.states[key] = (generation, state)
-        while len(self.states) > _STATES:
-            del self.states[next(iter(self.states))]
+        with _LOCK:
+            self.states.pop(key, None)
+            self.states[key] = (generation, state)
+            while len(self.states) > _STATES:
+                del self.states[next(iter(self.states))]
 
 
+_LOCK = threading.RLock()
 _INDEXES: OrderedDict[tuple[str, str], Index] = OrderedDict()
 # The last spec's key and the last answer: one suggestion asks twice about the same history.
 _LAST_SPEC: list[tuple[StudySpec, str]] = []
@@ -60,27 +64,33 @@ _LAST: list[tuple[tuple[str, str], tuple[TrialRecord, ...], Index, tuple[TrialRe
 
 def lookup(history: History, tag: str) -> tuple[Index, tuple[TrialRecord, ...]]:
     """The index of `history`'s finished prefix for `tag`, and the trials after that prefix."""
-    key = (tag, _spec_key(history.spec))
-    trials = history.trials
-    if _LAST and _LAST[0][0] == key and _LAST[0][1] is trials and _INDEXES.get(key) is _LAST[0][2]:
-        return _LAST[0][2], _LAST[0][3]
-    index = _INDEXES.pop(key, None)
-    if index is not None:
-        size = len(index.trials)
-        if size > len(trials) or trials[:size] != index.trials:
-            index = None
-    if index is None:
-        index = Index((), {}, None, {})
-    end = len(index.trials)
-    while end < len(trials) and trials[end].state.is_finished:
-        end += 1
-    if end > len(index.trials):
-        index = _extended(index, history, trials[len(index.trials) : end], tag)
-    _INDEXES[key] = index
-    while len(_INDEXES) > _SIZE:
-        _INDEXES.popitem(last=False)
-    _LAST[:] = [(key, trials, index, trials[end:])]
-    return index, trials[end:]
+    with _LOCK:
+        key = (tag, _spec_key(history.spec))
+        trials = history.trials
+        if (
+            _LAST
+            and _LAST[0][0] == key
+            and _LAST[0][1] is trials
+            and _INDEXES.get(key) is _LAST[0][2]
+        ):
+            return _LAST[0][2], _LAST[0][3]
+        index = _INDEXES.pop(key, None)
+        if index is not None:
+            size = len(index.trials)
+            if size > len(trials) or trials[:size] != index.trials:
+                index = None
+        if index is None:
+            index = Index((), {}, None, {})
+        end = len(index.trials)
+        while end < len(trials) and trials[end].state.is_finished:
+            end += 1
+        if end > len(index.trials):
+            index = _extended(index, history, trials[len(index.trials) : end], tag)
+        _INDEXES[key] = index
+        while len(_INDEXES) > _SIZE:
+            _INDEXES.popitem(last=False)
+        _LAST[:] = [(key, trials, index, trials[end:])]
+        return index, trials[end:]
 
 
 def _spec_key(spec: StudySpec) -> str:
@@ -138,5 +148,6 @@ def _extended(index: Index, history: History, finished: Sequence[TrialRecord], t
 
 def clear_indexes() -> None:
     """Forget every index (tests use it to show a rebuild from the history alone)."""
-    _INDEXES.clear()
-    _LAST.clear()
+    with _LOCK:
+        _INDEXES.clear()
+        _LAST.clear()

@@ -16,6 +16,7 @@ from apogee.space import Space
 from apogee.storage import Storage, StudyRecord
 from apogee.study._optimize import run_optimization
 from apogee.study._parallel import run_in_processes
+from apogee.study._rows import minimized_reference, trial_rows
 from apogee.study._tell import Outcome, describe_exception, outcome_of
 from apogee.study.trial import Trial
 
@@ -151,22 +152,9 @@ class Study:
         `reference` is in the user's units and directions (a list in objective order, or a dict by
         objective name): for a maximized objective it is a lower bound, for a minimized one an upper.
         """
-        names = self.spec.objective_names
-        if isinstance(reference, Mapping):
-            if set(reference) != set(names):
-                raise InvalidValueError(
-                    f"The reference point must name exactly the objectives {list(names)}. Got {sorted(reference)}."
-                )
-            reference = [reference[name] for name in names]
-        point = [float(v) for v in reference]
-        if len(point) != len(names):
-            raise InvalidValueError(
-                f"The reference point must have one value per objective {list(names)}. Got {len(point)} values."
-            )
         history = self.history()
-        signs = [1.0 if d.value == "minimize" else -1.0 for d in self.spec.directions]
-        minimized_reference = [sign * value for sign, value in zip(signs, point, strict=True)]
-        return hypervolume(history.objective_matrix(history.feasible()), minimized_reference)
+        minimized = minimized_reference(self.spec, reference)
+        return hypervolume(history.objective_matrix(history.feasible()), minimized)
 
     def optimum(
         self,
@@ -193,21 +181,7 @@ class Study:
 
     def to_records(self) -> list[dict[str, Any]]:
         """One flat dict per trial (for `pandas.DataFrame(study.to_records())` or CSV)."""
-        rows = []
-        for record in self.history().trials:
-            row: dict[str, Any] = {"number": record.number, "state": record.state.value}
-            for name in self.spec.value_names:
-                row[name] = None if record.values is None else record.values[name]
-            row.update({f"params_{k}": v for k, v in record.params.items()})
-            row.update({f"user_attrs_{k}": v for k, v in record.user_attrs.items()})
-            row.update(
-                datetime_start=record.datetime_start,
-                datetime_complete=record.datetime_complete,
-                duration=record.duration,
-                fail_reason=record.fail_reason,
-            )
-            rows.append(row)
-        return rows
+        return trial_rows(self.spec, self.history().trials)
 
     # Asking ------------------------------------------------------------------------------
     def ask(self) -> Trial:

@@ -106,3 +106,35 @@ def test_cmaes_restarts_are_replayed_from_the_index() -> None:
     )
     runs = {t.system_attrs.get("cmaes:run") for t in records} - {None}
     assert len(runs) > 1, "the flat function should have stopped the first run"
+
+
+def test_studies_suggesting_from_threads_share_the_index_safely() -> None:
+    """Four studies in four threads, all through one index cache: each gets what it gets alone."""
+    import threading
+
+    def run(seed: int) -> list[float]:
+        study = ap.create_study(f"threads-{seed}", space=CONTINUOUS, optimizer=CMAES(), seed=seed)
+        for _ in range(60):
+            trial = study.ask()
+            study.tell(trial, plateau(dict(trial.params)))
+        return [float(t.value) for t in study.trials]
+
+    clear_replay_cache()
+    alone = {seed: run(seed) for seed in range(4)}
+    clear_replay_cache()
+    together: dict[int, list[float]] = {}
+    errors: list[BaseException] = []
+
+    def worker(seed: int) -> None:
+        try:
+            together[seed] = run(seed)
+        except BaseException as error:  # surfaced below: a thread's exception is otherwise lost
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert together == alone
