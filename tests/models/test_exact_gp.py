@@ -128,6 +128,28 @@ def test_loss_gradient_matches_finite_differences() -> None:
     assert torch.autograd.gradcheck(objective.loss, (theta,), eps=1e-6, atol=1e-5, rtol=1e-4)
 
 
+@pytest.mark.parametrize(
+    "theta", [[-1.0, -0.5, 0.2, 0.3, -3.0, 0.1], [1.5, -2.0, 0.0, -1.0, -25.0, -0.7]]
+)
+def test_closed_form_gradient_equals_autograd_of_the_loss(theta: list[float]) -> None:
+    """Mixed inputs (conditional numeric, categorical), a large and a floor-level noise."""
+    rng = np.random.default_rng(5)
+    spec = InputSpec((0, 0, 3), (False, True, False))
+    X = rng.random((40, 3))
+    X[rng.random(40) < 0.4, 1] = np.nan
+    X[:3] = X[3]  # duplicates: zero distances, where the kernel's clamp acts
+    objective = _Objective(spec, t(X), t(rng.standard_normal(40)), 1e-6)
+    value, grad = objective.value_and_grad(np.array(theta))
+    tensor = torch.tensor(theta, dtype=torch.float64, requires_grad=True)
+    loss = objective.loss(tensor)
+    (expected,) = torch.autograd.grad(loss, tensor)
+    # At the noise floor with duplicates K is nearly singular (jitter is added), so the two
+    # evaluation orders agree to about 1e-11 relative, not to machine precision.
+    assert value == pytest.approx(float(loss.detach()), rel=1e-9)
+    scale = np.abs(expected.numpy()).max()
+    np.testing.assert_allclose(grad, expected.numpy(), rtol=1e-6, atol=1e-7 * scale)
+
+
 def test_fit_finds_the_irrelevant_dimension() -> None:
     rng = np.random.default_rng(3)
     X = rng.random((40, 2))
