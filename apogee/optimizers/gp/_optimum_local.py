@@ -12,9 +12,9 @@ What: the `k` trials nearest to the incumbent (distance scaled by the global len
 "near" means "correlated"; `k = ceil(fraction * n)`, at least `2 d + 2`) get a GP of their own,
 on their bounding box rescaled to the unit cube (so the lengthscale priors keep their meaning)
 and with outcomes warped on their own spread. Its sample paths are minimized over that box;
-the global paths are minimized outside it, and (`cells=True`, the default) also away from the
-cells of the local trials: the points nearer, in lengthscale units, to a local trial than to
-any other trial. Next to the local trials the global model is coarser than the local data
+the global paths are minimized outside it, and (`OptimumOptions.local_cells`, the default)
+also away from the cells of the local trials: the points nearer, in lengthscale units, to a
+local trial than to any other trial. Next to the local trials the global model is coarser than the local data
 (its lack-of-fit noise lets its paths pass below trials whose values are within that noise of
 the best), so it does not answer there. A draw of `f*` is the lower of the two minima. This
 is a partition model (a local model where the data are dense, the global one elsewhere), as
@@ -81,8 +81,9 @@ def in_local_cells(
     """
     local = np.zeros(len(X), dtype=bool)
     local[near] = True
-    scaled_points, scaled_trials = points / lengthscales, X / lengthscales
-    squared = ((scaled_points[:, None, :] - scaled_trials[None, :, :]) ** 2).sum(axis=-1)
+    P, T = points / lengthscales, X / lengthscales
+    # `|p - t|^2` up to the `|p|^2` that every trial shares: an `m x n` matrix, no `m x n x d`
+    squared = (T * T).sum(axis=1)[None, :] - 2.0 * P @ T.T
     owned: np.ndarray = local[np.argmin(squared, axis=1)]
     return owned
 
