@@ -36,7 +36,7 @@ import numpy as np
 
 import apogee as ap
 from apogee.history import History, StudySpec, TrialRecord
-from apogee.optimizers.gp import posterior_of_optimum
+from apogee.optimizers.gp import OptimumOptions, posterior_of_optimum
 from apogee.space import Space
 
 LEVEL = 0.9
@@ -117,11 +117,13 @@ def problem_by_name(name: str) -> Problem:
     return classic[name]
 
 
-def _check(problem: Problem, history: History, seed: int) -> dict[str, object]:
-    """One posterior of the optimum on a prefix, against the truth."""
+def _check(
+    problem: Problem, history: History, seed: int, options: OptimumOptions | None = None
+) -> dict[str, object]:
+    """One posterior of the optimum on a prefix, against the truth (default options if None)."""
     y = history.objective_matrix()[:, 0]
     start = time.perf_counter()
-    optimum = posterior_of_optimum(history, level=LEVEL, seed=seed)
+    optimum = posterior_of_optimum(history, level=LEVEL, seed=seed, options=options)
     seconds = time.perf_counter() - start
     span = float(np.ptp(y))
     row: dict[str, object] = {
@@ -182,10 +184,15 @@ def history_of(problem: Problem, records: list[dict[str, Any]]) -> History:
 
 
 def offline_command(args: argparse.Namespace) -> None:
-    """Checks at the prefixes `--at` (multiples of d) of stored runs, without the engine."""
+    """Checks at the prefixes `--at` (multiples of d) of stored runs, without the engine.
+
+    `--options` (JSON keyword arguments of `OptimumOptions`) measures a variant of the method;
+    `--seeds` and `--problems` select runs.
+    """
     import torch
 
     torch.set_num_threads(1)
+    options = OptimumOptions(**json.loads(args.options)) if args.options else None
     done = set()
     if args.out.exists():
         done = {
@@ -198,11 +205,17 @@ def offline_command(args: argparse.Namespace) -> None:
             run = json.loads(line)
             if (run["problem"], run["seed"]) in done:
                 continue
+            if args.seeds and run["seed"] not in _seeds(args.seeds):
+                continue
+            if args.problems and run["problem"] not in args.problems:
+                continue
             problem = problems.setdefault(run["problem"], problem_by_name(run["problem"]))
             history = history_of(problem, run["records"])
             d = problem.dim
             checks = [
-                _check(problem, History(history.spec, history.trials[: m * d]), run["seed"])
+                _check(
+                    problem, History(history.spec, history.trials[: m * d]), run["seed"], options
+                )
                 for m in args.at
             ]
             keep = ("problem", "dim", "seed", "f_opt", "run_seconds", "fast_engine")
@@ -266,6 +279,9 @@ def main() -> None:
     offline.add_argument("--at", type=int, nargs="+", default=[4, 10, 16, 20, 22, 28, 30],
                          help="prefixes to check, in multiples of d")  # fmt: skip
     offline.add_argument("--out", type=Path, required=True)
+    offline.add_argument("--options", default="", help="JSON keyword arguments of OptimumOptions")
+    offline.add_argument("--seeds", default="", help="only these seeds, e.g. 0 or 0-2")
+    offline.add_argument("--problems", nargs="*", default=[], help="only these problems")
     offline.set_defaults(handler=offline_command)
     report = sub.add_parser("report")
     report.add_argument("--runs", type=Path, nargs="+", required=True)

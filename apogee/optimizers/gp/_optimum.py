@@ -22,7 +22,7 @@ import numpy as np
 
 from apogee._util.errors import UnsupportedError
 from apogee._util.rng import generator
-from apogee._util.validation import check_float, check_int
+from apogee._util.validation import check_float, check_int, invalid
 from apogee.history import Direction, History
 from apogee.space import Categorical, Fixed, Space
 
@@ -47,6 +47,8 @@ class OptimumOptions:
         noise_floor: smallest noise variance of the GP, on the standardized scale.
         local_fraction: share of the trials nearest to the incumbent that get a local GP of
             their own (`_optimum_local.py`); 0 uses the global GP alone.
+        local_cells: with a local model, the global model also stays out of the cells of the
+            local trials (the points nearest to them); False: only out of their box.
 
     Example:
         >>> OptimumOptions(n_samples=64).n_features
@@ -60,6 +62,7 @@ class OptimumOptions:
     maxiter: int = 100
     noise_floor: float = 1e-6
     local_fraction: float = 0.5
+    local_cells: bool = True
 
     def __post_init__(self) -> None:
         owner = "OptimumOptions"
@@ -70,6 +73,8 @@ class OptimumOptions:
         check_int(self.maxiter, "maxiter", owner, low=0)
         check_float(self.noise_floor, "noise_floor", owner, low=0.0, low_open=True, high=1.0)
         check_float(self.local_fraction, "local_fraction", owner, low=0.0, high=1.0)
+        if not isinstance(self.local_cells, bool):
+            raise TypeError(invalid("local_cells", owner, "a bool", self.local_cells))
 
 
 @dataclass(frozen=True)
@@ -247,6 +252,7 @@ def _summarize(
             maxiter=options.maxiter,
             noise_floor=options.noise_floor,
             local_fraction=options.local_fraction,
+            local_cells=options.local_cells,
             rng=rng,
         )
     except (np.linalg.LinAlgError, RuntimeError) as error:

@@ -12,9 +12,15 @@ What: the `k` trials nearest to the incumbent (distance scaled by the global len
 "near" means "correlated"; `k = ceil(fraction * n)`, at least `2 d + 2`) get a GP of their own,
 on their bounding box rescaled to the unit cube (so the lengthscale priors keep their meaning)
 and with outcomes warped on their own spread. Its sample paths are minimized over that box;
-the global paths are minimized outside it. A draw of `f*` is the lower of the two minima. This
+the global paths are minimized outside it, and (`OptimumOptions.local_cells`, the default)
+also away from the cells of the local trials: the points nearer, in lengthscale units, to a
+local trial than to any other trial. Next to the local trials the global model is coarser than the local data
+(its lack-of-fit noise lets its paths pass below trials whose values are within that noise of
+the best), so it does not answer there. A draw of `f*` is the lower of the two minima. This
 is a partition model (a local model where the data are dense, the global one elsewhere), as
-trust-region BO (TuRBO, Eriksson et al. 2019) uses local GPs for the same reason.
+trust-region BO (TuRBO, Eriksson et al. 2019) uses local GPs for the same reason. Points of
+a local cell outside the box are answered by neither model: the local model would extrapolate
+past its data there; `benchmarks/results/optimum_calibration.md` measures what this costs.
 
 Only for searches over continuous columns without constraints (the bounding box of a mixed
 or conditional space is not a box of the unit cube); elsewhere the global model alone is used.
@@ -60,6 +66,26 @@ class LocalDraws:
         """`m` booleans: which canonical points `m x d` lie in the local box."""
         inside: np.ndarray = np.all((self.low <= X) & (self.high >= X), axis=1)
         return inside
+
+
+def in_local_cells(
+    points: np.ndarray, X: np.ndarray, near: np.ndarray, lengthscales: np.ndarray
+) -> np.ndarray:
+    """`m` booleans: is the trial nearest to each point one of the local trials `near`.
+
+    Args:
+        points: `m x d` canonical points.
+        X: `n x d` canonical trials.
+        near: indices of the local trials.
+        lengthscales: `d` global lengthscales (the distance is measured in their units).
+    """
+    local = np.zeros(len(X), dtype=bool)
+    local[near] = True
+    P, T = points / lengthscales, X / lengthscales
+    # `|p - t|^2` up to the `|p|^2` that every trial shares: an `m x n` matrix, no `m x n x d`
+    squared = (T * T).sum(axis=1)[None, :] - 2.0 * P @ T.T
+    owned: np.ndarray = local[np.argmin(squared, axis=1)]
+    return owned
 
 
 def local_applies(history: History, fraction: float) -> bool:

@@ -8,8 +8,8 @@
    paths, batched L-BFGS-B, best response on discrete columns). With constraints, a path's
    minimum is taken over the points its own constraint paths call feasible.
 4. Where the search is continuous and unconstrained, a local GP fitted to the trials nearest to
-   the incumbent answers inside their bounding box and the global GP outside it
-   (`_optimum_local.py` says why); a draw is the lower of the two minima.
+   the incumbent answers inside their bounding box and the global GP outside it, away from
+   the local trials (`_optimum_local.py` says why); a draw is the lower of the two minima.
 5. Map every path's minimum value back to the user's units through the inverse warping.
 """
 
@@ -29,6 +29,7 @@ from apogee.optimizers.gp._data import last_fit, subset, training_data
 from apogee.optimizers.gp._optimum_local import (
     LocalDraws,
     draw_local,
+    in_local_cells,
     local_applies,
     neighbours,
     outcome_warping,
@@ -63,12 +64,14 @@ def draw_optima(
     maxiter: int,
     noise_floor: float,
     local_fraction: float,
+    local_cells: bool,
     rng: np.random.Generator,
 ) -> OptimaDraws:
     """Minima and minimizers of `n_samples` posterior paths fitted to `history`.
 
     With a local model, each draw is the lower of its local path's minimum over the local box
-    and its global path's minimum outside that box.
+    and its global path's minimum outside that box (and, with `local_cells`, outside the cells
+    of the local trials).
 
     Raises:
         numpy.linalg.LinAlgError: the GP could not be fitted (the caller reports it).
@@ -91,8 +94,9 @@ def draw_optima(
     domain = Domain.from_space(space)
     options = OptimizeOptions(n_restarts=n_starts, raw_samples=raw_samples, maxiter=maxiter)
     local = None
+    lengthscales = np.asarray(gp.hyper.lengthscales)
     if local_applies(history, local_fraction):
-        near = neighbours(X, y, np.asarray(gp.hyper.lengthscales), local_fraction)
+        near = neighbours(X, y, lengthscales, local_fraction)
         local = draw_local(
             X[near], y[near], n_samples=n_samples, n_features=n_features,
             options=options, noise_floor=noise_floor, rng=rng,
@@ -103,7 +107,10 @@ def draw_optima(
     pool = domain.canonical(np.concatenate((ends, candidates)))
     values, feasible = paths.all_values(pool)
     if local is not None:  # the global model answers only outside the local box
-        feasible &= ~local.inside(pool)[:, None]
+        owned = local.inside(pool)
+        if local_cells:  # ... and away from the local trials
+            owned |= in_local_cells(pool, X, near, lengthscales)
+        feasible &= ~owned[:, None]
     values = np.where(feasible, values, np.inf)
     best = np.argmin(values, axis=0)  # `S`
     incumbent = _incumbent_point(history)
