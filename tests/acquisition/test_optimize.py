@@ -128,3 +128,26 @@ def test_relaxed_columns_stay_on_their_grid_when_not_moved() -> None:
     np.testing.assert_allclose(fixed[:, 0], 0.321, atol=1e-5)
     moved = maximize_continuous(acqf, starts, domain)
     np.testing.assert_allclose(moved[:, 1], 0.321, atol=1e-3)  # snapped to the nearest of 1001
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_peak_far_narrower_than_the_coarse_scale_is_found_near_the_anchor(seed: int) -> None:
+    """A bump 0.001 wide at the incumbent beats a broad one: only fine perturbations see it."""
+    anchor = np.array([0.61, 0.37, 0.52, 0.44])
+    broad = torch.tensor([0.15, 0.85, 0.2, 0.8], dtype=torch.float64)
+    peak = torch.as_tensor(anchor)
+
+    def acqf(X: torch.Tensor) -> torch.Tensor:  # flat far from both bumps: no gradient there
+        narrow = torch.exp(-((X - peak) ** 2).sum(-1) / (2 * 0.001**2))
+        return narrow + 0.5 * torch.exp(-((X - broad) ** 2).sum(-1) / (2 * 0.2**2))
+
+    def best(options: OptimizeOptions) -> np.ndarray:
+        rng = np.random.default_rng(seed)
+        x, _ = maximize_acquisition(
+            acqf, Domain.box(4), rng=rng, anchors=anchor[None], options=options
+        )
+        return x
+
+    np.testing.assert_allclose(best(OptimizeOptions()), anchor, atol=1e-4)
+    coarse = best(OptimizeOptions(local_scale_min=0.05))  # one scale, as before: misses the peak
+    assert np.abs(coarse - anchor).max() > 0.05
