@@ -11,16 +11,14 @@ perturbations above the returned value means the optimizer missed a peak it shou
 
 from __future__ import annotations
 
-import argparse
-import json
 from typing import Any
 
 import numpy as np
 import torch
+from _replay import replay_arguments, replayed_study, stored_run
 
 import apogee as ap
 import apogee.optimizers.gp._suggest as suggest_module
-from apogee import problems
 from apogee.acquisition import score
 
 _MAXIMIZE = suggest_module.maximize_acquisition
@@ -45,27 +43,11 @@ def suggest_and_capture(study: ap.Study, number: int, seed: int) -> dict[str, An
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("runs")
-    parser.add_argument("problem")
-    parser.add_argument("seed", type=int)
-    parser.add_argument("prefixes", help="comma-separated history lengths")
-    args = parser.parse_args()
+    args = replay_arguments(__doc__.splitlines()[0])
     torch.set_num_threads(1)
-    with open(args.runs) as lines:
-        record = next(
-            r for r in map(json.loads, lines)
-            if r["problem"] == args.problem and r["seed"] == args.seed
-            and r["solver"] == "apogee-gp"
-        )  # fmt: skip
-    problem = problems.get(args.problem)
+    record = stored_run(args.runs, args.problem, args.seed)
     for n in (int(p) for p in args.prefixes.split(",")):
-        study = ap.create_study(
-            "peak", space=problem.space, optimizer=ap.optimizers.GP(), seed=args.seed,
-            objectives=dict(problem.objectives), constraints=list(problem.constraints),
-        )  # fmt: skip
-        for evaluation in record["evaluations"][:n]:
-            study.add_trial(evaluation["params"], evaluation["values"])
+        study = replayed_study(record, n, args.seed)
         got = suggest_and_capture(study, n, args.seed)
         incumbent, rng = got["anchors"][0], np.random.default_rng(0)
         cells = []

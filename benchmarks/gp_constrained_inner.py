@@ -15,20 +15,18 @@ Prints seconds per suggestion and the acquisition value each reached (higher is 
 
 from __future__ import annotations
 
-import argparse
-import json
 import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import torch
+from _replay import replay_arguments, replayed_study, stored_run
 
 import apogee as ap
 import apogee.acquisition._constrained as constrained
 import apogee.acquisition._optimize as inner
 import apogee.optimizers.gp._suggest as suggest_module
-from apogee import problems
 from apogee.acquisition._continuous import maximize_continuous
 from apogee.acquisition._discrete import best_response_round
 
@@ -97,31 +95,13 @@ def time_variants(study: ap.Study, number: int, seed: int) -> list[tuple[str, fl
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("runs", help="bench JSON lines with an apogee-gp run of the problem")
-    parser.add_argument("problem")
-    parser.add_argument("seed", type=int)
-    parser.add_argument("prefixes", help="comma-separated history lengths, e.g. 20,40,60")
-    args = parser.parse_args()
+    args = replay_arguments(__doc__.splitlines()[0])
     torch.set_num_threads(1)
-    with open(args.runs) as lines:
-        record = next(
-            r
-            for r in map(json.loads, lines)
-            if r["problem"] == args.problem and r["seed"] == args.seed
-            and r["solver"] == "apogee-gp"
-        )  # fmt: skip
-    problem = problems.get(args.problem)
-    evaluations = record["evaluations"]
+    record = stored_run(args.runs, args.problem, args.seed)
     for n in (int(p) for p in args.prefixes.split(",")):
-        if n > len(evaluations):
+        if n > len(record["evaluations"]):
             break
-        study = ap.create_study(
-            "inner", space=problem.space, optimizer=ap.optimizers.GP(), seed=args.seed,
-            objectives=dict(problem.objectives), constraints=list(problem.constraints),
-        )  # fmt: skip
-        for evaluation in evaluations[:n]:
-            study.add_trial(evaluation["params"], evaluation["values"])
+        study = replayed_study(record, n, args.seed)
         cells = [f"{name} {seconds:.2f} s ({value:.4f})" for name, seconds, value in
                  time_variants(study, n, args.seed)]  # fmt: skip
         print(f"{args.problem} n={n}: " + " | ".join(cells), flush=True)
