@@ -17,7 +17,7 @@ import torch
 
 from apogee.models._gp import Hyperparameters, robust_cholesky
 from apogee.models._inputs import InputSpec
-from apogee.models._kernel import matern52, squared_distances
+from apogee.models._kernel import matern52, matern52_and_slope_from_squared, squared_distances
 from apogee.models._priors import (
     NOISE_PRIOR,
     OUTPUTSCALE_PRIOR,
@@ -29,8 +29,6 @@ _LOG_LS_BOUNDS = (math.log(1e-3), math.log(1e3))
 _LOG_OUTPUTSCALE_BOUNDS = (math.log(1e-4), math.log(1e2))
 _LOG_EXCESS_NOISE_BOUNDS = (-30.0, math.log(10.0))
 _MEAN_BOUNDS = (-10.0, 10.0)
-_SQRT5 = math.sqrt(5.0)
-_MIN_SQUARED_DISTANCE = 1e-12  # as in the kernel: the clamp that keeps sqrt differentiable
 
 
 @dataclass(frozen=True)
@@ -66,6 +64,18 @@ class _Objective:
         L = robust_cholesky(K + noise * self.eye)
         residual = (self.y - mean)[:, None]
         alpha = torch.cholesky_solve(residual, L)
+        return self._negative_log_posterior(L, residual, alpha, log_ls, log_s, noise)
+
+    def _negative_log_posterior(
+        self,
+        L: torch.Tensor,
+        residual: torch.Tensor,
+        alpha: torch.Tensor,
+        log_ls: torch.Tensor,
+        log_s: torch.Tensor,
+        noise: torch.Tensor,
+    ) -> torch.Tensor:
+        """The loss from the Cholesky factor `L`, `residual = y - c` and `alpha = K^-1 residual`."""
         nll = 0.5 * (residual * alpha).sum() + torch.log(L.diagonal()).sum()
         nll = nll + 0.5 * len(self.y) * math.log(2.0 * math.pi)
         log_prior = log_normal_log_density(log_ls, *lengthscale_prior(self.dim))
@@ -92,38 +102,29 @@ class _Objective:
         excess = torch.exp(log_excess)
         noise, outputscale = self.noise_floor + excess, torch.exp(log_s)
         scaled = self.F * torch.exp(-log_ls)[self.owners]
-        r2 = torch.clamp(squared_distances(scaled, scaled), min=_MIN_SQUARED_DISTANCE)
-        r = torch.sqrt(r2)
-        decay = torch.exp(-_SQRT5 * r)
-        K = outputscale * (1.0 + _SQRT5 * r + (5.0 / 3.0) * r2) * decay
+        correlation, slope = matern52_and_slope_from_squared(squared_distances(scaled, scaled))
+        K = outputscale * correlation
         L = robust_cholesky(K + noise * self.eye)
         residual = (self.y - mean)[:, None]
         alpha = torch.cholesky_solve(residual, L)
         W = torch.cholesky_inverse(L) - alpha @ alpha.T  # `n x n`, symmetric
-        # -dK/d(r^2) * s for Matern-5/2: (5/6) s (1 + sqrt5 r) exp(-sqrt5 r); times -2 r^2_j.
-        M = W * ((5.0 / 6.0) * outputscale * (1.0 + _SQRT5 * r) * decay)
+        M = W * (outputscale * slope)  # `-W * dK/d r2`
         row_sums = M.sum(1)[:, None]
         per_feature = 2.0 * ((row_sums * scaled * scaled).sum(0) - (scaled * (M @ scaled)).sum(0))
         grad_ls = torch.zeros(self.dim, dtype=torch.float64).index_add_(0, self.owners, per_feature)
         grad_log_s = 0.5 * (W * K).sum()
         grad_log_excess = 0.5 * W.diagonal().sum() * excess
         grad_mean = -alpha.sum()
-        nll = 0.5 * (residual * alpha).sum() + torch.log(L.diagonal()).sum()
-        nll = nll + 0.5 * len(self.y) * math.log(2.0 * math.pi)
+        value = self._negative_log_posterior(L, residual, alpha, log_ls, log_s, noise)
         ls_loc, ls_scale = lengthscale_prior(self.dim)
         log_noise = torch.log(noise)
-        log_prior = (
-            log_normal_log_density(log_ls, ls_loc, ls_scale)
-            + log_normal_log_density(log_s, *OUTPUTSCALE_PRIOR)
-            + log_normal_log_density(log_noise, *NOISE_PRIOR)
-        )
         grad = torch.cat((
             grad_ls - _log_normal_slope(log_ls, ls_loc, ls_scale),
             (grad_log_s - _log_normal_slope(log_s, *OUTPUTSCALE_PRIOR)).reshape(1),
             (grad_log_excess - _log_normal_slope(log_noise, *NOISE_PRIOR) * excess / noise).reshape(1),
             grad_mean.reshape(1),
         ))  # fmt: skip
-        return float(nll - log_prior), grad.numpy().copy()
+        return float(value), grad.numpy().copy()
 
 
 def _log_normal_slope(log_x: torch.Tensor, loc: float, scale: float) -> torch.Tensor:

@@ -16,7 +16,7 @@ import torch
 from apogee.models._inputs import InputSpec
 from apogee.models._kernel import matern52
 
-_MIN_VARIANCE = 1e-12
+MIN_VARIANCE = 1e-12  # floor of posterior variances (also StackedGP's)
 _JITTERS = (0.0, 1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4)
 
 
@@ -138,7 +138,7 @@ class ExactGP:
         mean = self.hyper.mean + k_star @ self._alpha
         v = torch.linalg.solve_triangular(self._L, k_star.transpose(-1, -2), upper=False)
         variance = self.hyper.outputscale - (v * v).sum(-2)
-        return mean, torch.clamp(variance, min=_MIN_VARIANCE)
+        return mean, torch.clamp(variance, min=MIN_VARIANCE)
 
     def joint_posterior(self, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Joint posterior of the latent function at `m x d` points: mean `m`, covariance `m x m`."""

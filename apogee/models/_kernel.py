@@ -25,6 +25,18 @@ def matern52_from_squared(r2: torch.Tensor) -> torch.Tensor:
     return (1.0 + _SQRT5 * r + (5.0 / 3.0) * r2) * torch.exp(-_SQRT5 * r)
 
 
+def matern52_and_slope_from_squared(r2: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The Matern-5/2 correlation at squared scaled distances `r2`, and minus its derivative in `r2`.
+
+    `-dk/d(r^2) = (5/6) (1 + sqrt(5) r) exp(-sqrt(5) r)`: what a closed-form gradient of the
+    marginal likelihood in the lengthscales needs (`_fit.py`), with the same clamp as above.
+    """
+    r2 = torch.clamp(r2, min=_MIN_SQUARED_DISTANCE)
+    r = torch.sqrt(r2)
+    decay = torch.exp(-_SQRT5 * r)
+    return (1.0 + _SQRT5 * r + (5.0 / 3.0) * r2) * decay, (5.0 / 6.0) * (1.0 + _SQRT5 * r) * decay
+
+
 def squared_distances(A: torch.Tensor, B: torch.Tensor) -> torch.Tensor:
     """`... x n x m` squared Euclidean distances between rows of `... x n x p` and `m x p`.
 

@@ -13,10 +13,8 @@ from collections.abc import Sequence
 
 import torch
 
-from apogee.models._gp import ExactGP
+from apogee.models._gp import MIN_VARIANCE, ExactGP
 from apogee.models._kernel import matern52_from_squared
-
-_MIN_VARIANCE = 1e-12  # as in ExactGP.posterior
 
 
 class StackedGP:
@@ -63,7 +61,7 @@ class StackedGP:
         mean = self._mean + (k_star @ self._alpha)[:, :, 0]
         v = torch.linalg.solve_triangular(self._L, k_star.transpose(-1, -2), upper=False)
         variance = self._outputscale - (v * v).sum(-2)
-        return mean, torch.clamp(variance, min=_MIN_VARIANCE)
+        return mean, torch.clamp(variance, min=MIN_VARIANCE)
 
 
 def shares_data(models: Sequence[object]) -> bool:
