@@ -2,9 +2,9 @@
 
 For an A/B of one engine change: the same `apogee bench run` command in two snapshots of the
 code, each into its own JSON lines file. Per problem: the median over the seeds both files
-have of the final log10 simple regret (floored at 1e-8; regret against the problem's optimal
-value), and which side is ahead (two medians within 0.1 decade tie, as in `apogee bench
-report`). Prints a Markdown table.
+have of the final score that `apogee bench report` uses (log10 regret floored at 1e-8, or the
+gap of a constrained or multi-objective run), and which side is ahead (two medians within
+`TIE_DECADES` tie, as in the report). Prints a Markdown table.
 
     python benchmarks/bench_ab.py benchmarks/results/raw/gp_inner_scales_before.jsonl \\
         benchmarks/results/raw/gp_inner_scales_after.jsonl
@@ -14,26 +14,37 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import statistics
 from collections import defaultdict
+from typing import Any
 
-FLOOR = 1e-8
-TIE = 0.1
+from apogee.bench._report import TIE_DECADES
+from apogee.bench._scores import row_facts, trajectory
 
 
-def final_log_regret(path: str) -> dict[tuple[str, int], float]:
-    """`(problem, seed) -> log10(best value - optimal value)` of each run in `path`."""
-    regrets = {}
+def _records(path: str) -> list[dict[str, Any]]:
     with open(path) as lines:
-        for line in lines:
-            record = json.loads(line)
-            if record.get("type") != "run" or not record["evaluations"]:
-                continue
-            best = min(e["values"]["value"] for e in record["evaluations"])
-            optimal = record["problem_facts"]["optimal_value"]
-            regrets[(record["problem"], record["seed"])] = math.log10(max(best - optimal, FLOOR))
-    return regrets
+        return [r for r in map(json.loads, lines) if r.get("type") == "run" and r["evaluations"]]
+
+
+def final_scores(
+    records: list[dict[str, Any]], facts_from: list[dict[str, Any]]
+) -> dict[tuple[str, int], float]:
+    """`(problem, seed) -> final score`, scored as `apogee bench report` scores it.
+
+    `facts_from`: the runs that set a problem's reference where its optimum is unknown (the
+    best seen), the same for both sides of the comparison.
+    """
+    by_problem: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for record in facts_from:
+        by_problem[record["problem"]].append(record)
+    scores = {}
+    for record in records:
+        facts = row_facts(record["problem_facts"], by_problem[record["problem"]])
+        scores[(record["problem"], record["seed"])] = float(
+            trajectory(facts, record["evaluations"])[-1]
+        )
+    return scores
 
 
 def compare(before: dict[tuple[str, int], float], after: dict[tuple[str, int], float]) -> list[str]:
@@ -46,7 +57,9 @@ def compare(before: dict[tuple[str, int], float], after: dict[tuple[str, int], f
         old = statistics.median(p[0] for p in pairs)
         new = statistics.median(p[1] for p in pairs)
         verdict = (
-            "tie" if abs(new - old) <= TIE else ("after ahead" if new < old else "before ahead")
+            "tie"
+            if abs(new - old) <= TIE_DECADES
+            else ("after ahead" if new < old else "before ahead")
         )
         tally[verdict] += 1
         rows.append(f"| {problem} | {len(pairs)} | {old:.2f} | {new:.2f} | {verdict} |")
@@ -62,7 +75,9 @@ def main() -> None:
     args = parser.parse_args()
     print("| problem | seeds | before | after | |")
     print("|---|---:|---:|---:|---|")
-    print("\n".join(compare(final_log_regret(args.before), final_log_regret(args.after))))
+    before, after = _records(args.before), _records(args.after)
+    both = before + after
+    print("\n".join(compare(final_scores(before, both), final_scores(after, both))))
 
 
 if __name__ == "__main__":
