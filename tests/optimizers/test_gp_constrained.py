@@ -92,6 +92,18 @@ def test_same_seed_and_history_same_suggestions(
     assert engine.suggest(history, [11, 12], seed=8) != first
 
 
+def _constrained_two_objective_study(name: str, method: str, *, second: str) -> ap.Study:
+    """`f1` minimized, `f2` in direction `second`, one constraint `c`, the fast GP with `method`."""
+    return ap.create_study(
+        name,
+        space=SPACE,
+        optimizer=dataclasses.replace(FAST, multi_objective=method),
+        objectives={"f1": "minimize", "f2": second},
+        constraints=["c"],
+        seed=0,
+    )
+
+
 @pytest.mark.parametrize("method", ["parego", "ehvi"])
 def test_pending_points_and_failures_with_constraints_and_two_objectives(method: str) -> None:
     def objective(params: dict[str, Any]) -> dict[str, float]:
@@ -100,14 +112,7 @@ def test_pending_points_and_failures_with_constraints_and_two_objectives(method:
         x, y = params["x"], params["y"]
         return {"f1": x * x + y * y, "f2": (x - 1) ** 2 + (y - 1) ** 2, "c": 0.25 - x * y}
 
-    study = ap.create_study(
-        "mo",
-        space=SPACE,
-        optimizer=dataclasses.replace(FAST, multi_objective=method),
-        objectives={"f1": "minimize", "f2": "minimize"},
-        constraints=["c"],
-        seed=0,
-    )
+    study = _constrained_two_objective_study("mo", method, second="minimize")
     study.optimize(objective, n_trials=14, progress=False)
     batch = [*study.ask_batch(3), study.ask()]  # four pending trials
     points = np.array([[t.params["x"], t.params["y"]] for t in batch])
@@ -161,14 +166,7 @@ def test_missing_or_nan_constraint_is_an_error_or_a_failed_trial() -> None:
 
 @pytest.mark.parametrize("method", ["parego", "ehvi"])
 def test_bad_outcomes_are_refused_or_failed_and_never_reach_the_models(method: str) -> None:
-    study = ap.create_study(
-        "bad",
-        space=SPACE,
-        optimizer=dataclasses.replace(FAST, multi_objective=method),
-        objectives={"f1": "minimize", "f2": "maximize"},
-        constraints=["c"],
-        seed=0,
-    )
+    study = _constrained_two_objective_study("bad", method, second="maximize")
     rng = np.random.default_rng(0)
     for _ in range(7):
         x, y = rng.uniform(-2, 2, 2)
