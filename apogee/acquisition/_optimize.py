@@ -1,9 +1,11 @@
 """Maximize an acquisition over a mixed domain: raw samples, then continuous and discrete moves.
 
-1. Score `raw_samples` scrambled Sobol' points plus perturbations of the best observed points
-   (`anchors`) at scales from 0.05 down to 5e-4 of the cube: the incumbent's neighbourhood is
-   where improvement is most likely, random points alone rarely land in it in 10+ dimensions,
-   and late in a run the region worth sampling there can be very small.
+1. Score `raw_samples` scrambled Sobol' points, the best observed points (`anchors`) themselves,
+   and perturbations of them at scales from 0.05 down to 5e-4 of the cube: the incumbent's
+   neighbourhood is where improvement is most likely, random points alone rarely land in it in
+   10+ dimensions, and late in a run the region worth sampling there can be very small. On a
+   constrained optimum at a corner of several active constraints it is a sliver no random
+   perturbation finds reliably, while L-BFGS-B started at the incumbent itself climbs into it.
 2. Keep the `n_restarts` best as starts; alternate L-BFGS-B on the continuous columns with a
    round of best response on the discrete ones, until no discrete column moves. After the
    first round only the starts that best response moved go back to L-BFGS-B (the others are
@@ -127,7 +129,9 @@ def maximize_acquisition(
     no_points = np.empty((0, domain.dim))
     anchors = no_points if anchors is None else anchors
     exclude = no_points if exclude is None else exclude
-    candidates = raw_candidates(domain, rng, anchors, options)
+    candidates = np.concatenate(
+        (raw_candidates(domain, rng, anchors, options), domain.snap(np.nan_to_num(anchors, nan=0.5)))
+    )
     values = score(acqf, domain, candidates)
     order = np.argsort(-values, kind="stable")
     X = candidates[order[: options.n_restarts]]

@@ -16,6 +16,7 @@ from apogee.acquisition import (
     best_response,
     contains,
     maximize_acquisition,
+    raw_candidates,
     score,
     thompson_sample,
 )
@@ -63,6 +64,25 @@ def test_gameopt_finds_the_maximizer_of_full_enumeration() -> None:
     x, value = maximize_acquisition(acqf, domain, rng=np.random.default_rng(0), options=options)
     np.testing.assert_allclose(x, grid[np.argmax(values)])
     assert value == pytest.approx(values.max(), rel=1e-12)
+
+
+def test_a_peak_that_only_the_anchor_reaches_is_found() -> None:
+    # Flat (zero gradient) outside a ball of radius 1e-3 around `peak`, which holds the anchor:
+    # no Sobol' start can climb, only L-BFGS-B from the anchor itself does.
+    peak = np.array([0.3, 0.7, 0.5])
+    center = torch.as_tensor(peak)
+
+    def acqf(X: torch.Tensor) -> torch.Tensor:
+        return torch.clamp(-((X - center) ** 2).sum(-1) / 1e-6, min=-1.0)
+
+    anchor = (peak + 5e-4)[None, :]
+    options = OptimizeOptions(n_restarts=4, raw_samples=64, local_samples=0)
+    x, value = maximize_acquisition(
+        acqf, Domain.box(3), rng=np.random.default_rng(0), anchors=anchor,
+        exclude=anchor, options=options,
+    )  # fmt: skip
+    np.testing.assert_allclose(x, peak, atol=1e-5)
+    assert value > -1e-3
 
 
 def test_best_response_ends_in_an_equilibrium() -> None:
@@ -149,5 +169,11 @@ def test_a_peak_far_narrower_than_the_coarse_scale_is_found_near_the_anchor(seed
         return x
 
     np.testing.assert_allclose(best(OptimizeOptions()), anchor, atol=1e-4)
-    coarse = best(OptimizeOptions(local_scale_min=0.05))  # one scale, as before: misses the peak
-    assert np.abs(coarse - anchor).max() > 0.05
+
+
+def test_perturbations_of_the_anchor_span_the_fine_and_coarse_scales() -> None:
+    anchor = np.full((1, 4), 0.5)
+    options = OptimizeOptions(raw_samples=1)
+    local = raw_candidates(Domain.box(4), np.random.default_rng(0), anchor, options)[1:]
+    spread = np.abs(local - anchor).max(axis=1)
+    assert spread.min() < 2 * options.local_scale_min and spread.max() > options.local_scale
