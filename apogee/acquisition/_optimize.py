@@ -130,7 +130,10 @@ def maximize_acquisition(
     anchors = no_points if anchors is None else anchors
     exclude = no_points if exclude is None else exclude
     candidates = np.concatenate(
-        (raw_candidates(domain, rng, anchors, options), domain.snap(np.nan_to_num(anchors, nan=0.5)))
+        (
+            raw_candidates(domain, rng, anchors, options),
+            domain.snap(np.nan_to_num(anchors, nan=0.5)),
+        )
     )
     values = score(acqf, domain, candidates)
     order = np.argsort(-values, kind="stable")
