@@ -6,7 +6,7 @@ it is feasible and whether it improves on the best feasible value of the prefix.
 engine change is this command in two snapshots of the code.
 
     python benchmarks/gp_feasible_replay.py \\
-        benchmarks/results/raw/bench_constrained_apogee.jsonl speed-reducer 0 30:100:3
+        benchmarks/results/raw/bench_constrained_apogee_s14.jsonl speed-reducer 0,1 30:100:5
 """
 
 from __future__ import annotations
