@@ -152,7 +152,7 @@ def test_relaxed_columns_stay_on_their_grid_when_not_moved() -> None:
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_a_peak_far_narrower_than_the_coarse_scale_is_found_near_the_anchor(seed: int) -> None:
-    """A bump 0.001 wide at the incumbent beats a broad one: only fine perturbations see it."""
+    """A bump 0.001 wide at the incumbent beats a broad one; the returned point is on it."""
     anchor = np.array([0.61, 0.37, 0.52, 0.44])
     broad = torch.tensor([0.15, 0.85, 0.2, 0.8], dtype=torch.float64)
     peak = torch.as_tensor(anchor)
