@@ -22,7 +22,8 @@ from apogee.bench._report import TIE_DECADES
 from apogee.bench._scores import row_facts, trajectory
 
 
-def _records(path: str) -> list[dict[str, Any]]:
+def load_runs(path: str) -> list[dict[str, Any]]:
+    """The run records of a bench JSON lines file that have evaluations."""
     with open(path) as lines:
         return [r for r in map(json.loads, lines) if r.get("type") == "run" and r["evaluations"]]
 
@@ -75,7 +76,7 @@ def main() -> None:
     args = parser.parse_args()
     print("| problem | seeds | before | after | |")
     print("|---|---:|---:|---:|---|")
-    before, after = _records(args.before), _records(args.after)
+    before, after = load_runs(args.before), load_runs(args.after)
     both = before + after
     print("\n".join(compare(final_scores(before, both), final_scores(after, both))))
 

@@ -11,11 +11,10 @@ floored at 1e-8), for `apogee-gp` and each peer; "no worse" is within `TIE_DECAD
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 from collections import defaultdict
 
-from bench_ab import final_scores
+from bench_ab import final_scores, load_runs
 
 from apogee.bench._report import TIE_DECADES
 
@@ -26,8 +25,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", help="bench JSON lines with apogee-gp and its peers")
     args = parser.parse_args()
-    with open(args.runs) as lines:
-        records = [r for r in map(json.loads, lines) if r.get("type") == "run" and r["evaluations"]]
+    records = load_runs(args.runs)
     by_solver = defaultdict(list)
     for record in records:
         by_solver[record["solver"]].append(record)

@@ -20,10 +20,6 @@ from _replay import replayed_study, stored_run
 from apogee import problems
 
 
-def _feasible(values: dict[str, float], objective: str) -> bool:
-    return all(v <= 0 for name, v in values.items() if name != objective)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", help="bench JSON lines with an apogee-gp run of the problem")
@@ -34,18 +30,22 @@ def main() -> None:
     torch.set_num_threads(1)
     problem = problems.get(args.problem)
     (objective,) = problem.objectives
+
+    def feasible(values: dict[str, float]) -> bool:
+        return all(values[name] <= 0 for name in problem.constraints)
+
     start, stop, step = map(int, args.prefixes.split(":"))
     for seed in map(int, args.seeds.split(",")):
         record = stored_run(args.runs, args.problem, seed)
         marks = []
         for n in range(start, stop, step):
             prefix = [e["values"] for e in record["evaluations"][:n]]
-            best = min((v[objective] for v in prefix if _feasible(v, objective)), default=math.inf)
+            best = min((v[objective] for v in prefix if feasible(v)), default=math.inf)
             study = replayed_study(record, n, seed)
             (suggestion,) = study.engine.suggest(study.history(), [n], seed).suggestions
             values = problem.evaluate(suggestion.params)
-            feasible = _feasible(values, objective)
-            marks.append("+" if feasible and values[objective] < best else "1" if feasible else ".")
+            ok = feasible(values)
+            marks.append("+" if ok and values[objective] < best else "1" if ok else ".")
         line = "".join(marks)
         print(
             f"seed {seed}: {len(line) - line.count('.')}/{len(line)} feasible, "
