@@ -3,7 +3,8 @@
 Each run is a plain ask/tell loop over an in-memory study, so the solver time includes
 everything `Study.ask` and `Study.tell` do. A few named variants (`VARIANTS`) run an engine
 with options that differ from its defaults, for ablations such as `apogee-gp-flat`. `auto` is
-told the run's budget, as `ap.minimize` tells it (and as the bench tells Nevergrad's NGOpt).
+told the run's budget, as `ap.minimize` tells it (and as the bench tells Nevergrad's NGOpt), and
+`gp` the problem's hypervolume reference point where it runs EHVI, as BoTorch's loop is told it.
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ class ApogeeSolver(Solver):
         engine = self.make_engine()
         if isinstance(engine, ap.optimizers.Auto) and budget is not None:
             engine = replace(engine, budget=budget)
+        if isinstance(engine, ap.optimizers.GP):
+            engine = _with_reference(engine, problem)
         return ap.create_study(
             f"bench-{problem.name}",
             space=problem.space,
@@ -82,6 +85,8 @@ class ApogeeSolver(Solver):
         }
         if self.engine == "auto":
             settings["budget"] = "the run's budget, as ap.minimize passes it"
+        if self.engine == "gp":
+            settings["reference_point"] = "the problem's where EHVI runs, as BoTorch's loop gets it"
         return settings
 
     def run(self, problem: Problem, budget: int, seed: int, evaluate: Evaluate) -> None:
@@ -89,6 +94,16 @@ class ApogeeSolver(Solver):
         for _ in range(budget):
             trial = study.ask()
             study.tell(trial, dict(evaluate(trial.params)))
+
+
+def _with_reference(engine: ap.optimizers.GP, problem: Problem) -> ap.optimizers.GP:
+    """The GP told the problem's reference point, if it has one, EHVI runs, and none is set."""
+    m = len(problem.objectives)
+    if engine.reference_point is not None or problem.reference_point is None:
+        return engine
+    if m < 2 or not engine.uses_ehvi(m):
+        return engine
+    return replace(engine, reference_point=tuple(problem.reference_point))
 
 
 # Ablations of the benchmark: an engine with one design choice switched off.

@@ -53,7 +53,7 @@ class History:
     def objective_matrix(self, trials: Sequence[TrialRecord] | None = None) -> np.ndarray:
         """`(n, m)` objective values of complete `trials`, in minimization form (maximized negated)."""
         records = self.complete if trials is None else trials
-        signs = np.array([1.0 if d is Direction.MINIMIZE else -1.0 for d in self.spec.directions])
+        signs = np.array(self.spec.signs)
         if not records:
             return np.empty((0, len(signs)))
         rows = [[_value(t, name) for name in self.spec.objective_names] for t in records]

@@ -177,6 +177,13 @@ class StudySpec:
         return tuple(direction for _, direction in self.objectives)
 
     @property
+    def signs(self) -> tuple[float, ...]:
+        """Per objective, 1.0 if minimized and -1.0 if maximized: the map to minimization form."""
+        return tuple(
+            1.0 if direction is Direction.MINIMIZE else -1.0 for direction in self.directions
+        )
+
+    @property
     def is_multi_objective(self) -> bool:
         return len(self.objectives) > 1
 

@@ -87,7 +87,7 @@ def hypervolume_history(
     final = study.hypervolume(reference)  # validates the reference point
     names = study.spec.objective_names
     point = [reference[n] for n in names] if isinstance(reference, Mapping) else list(reference)
-    signs = [1.0 if d is Direction.MINIMIZE else -1.0 for d in study.spec.directions]
+    signs = list(study.spec.signs)
     minimized_ref = np.asarray(point, dtype=float) * np.asarray(signs)
     history = study.history()
     numbers, volumes = _running(history, lambda Y: hypervolume(Y, minimized_ref))

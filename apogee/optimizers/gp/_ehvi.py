@@ -8,9 +8,10 @@ suggestions already made in this call join it at their posterior mean and are be
 models (kriging believer), so batch suggestions spread out. The acquisition
 (`apogee.acquisition.LogExpectedHypervolumeImprovement`, plus the log probability of
 feasibility with constraints) is maximized with gradients like the single-objective ones. The
-reference point is the worst feasible observation plus 10% of the observed range, per objective
-in the standardized space (as Optuna's GPSampler does): a reference at the front's own nadir
-collapses onto a front of one point, and EHVI then only refines that point.
+reference point is the user's (`GP(reference_point=...)`, mapped through each objective's
+standardization) or else the worst feasible posterior mean plus 10% of the observed range, per
+objective in the standardized space (as Optuna's GPSampler does): a reference at the front's
+own nadir collapses onto a front of one point, and EHVI then only refines that point.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from apogee.models import ExactGP, Hyperparameters, InputSpec
 from apogee.moo import nondominated_mask
 from apogee.optimizers.gp._data import OBJECTIVE_HYPERPARAMETERS, last_fits, to_attrs
 from apogee.optimizers.gp._engine import GP
-from apogee.optimizers.gp._models import believe, fit_outcome
+from apogee.optimizers.gp._models import FittedOutcome, believe, fit_outcome
 
 Constraints = list[tuple[ExactGP, float]]
 Acquisition = Callable[[torch.Tensor], torch.Tensor]
@@ -88,8 +89,11 @@ def fit_hypervolume_models(
     models = [f.model for f in fits]
     baseline = _posterior_means(models, X[feasible])
     on_front = nondominated_mask(baseline)
-    worst, best = baseline.max(axis=0), baseline.min(axis=0)
-    reference = worst + _REFERENCE_MARGIN * np.maximum(worst - best, _MIN_SPAN)
+    if engine.reference_point is None:
+        worst, best = baseline.max(axis=0), baseline.min(axis=0)
+        reference = worst + _REFERENCE_MARGIN * np.maximum(worst - best, _MIN_SPAN)
+    else:
+        reference = _standardized_reference(engine.reference_point, history, fits)
     anchors = X[feasible][on_front][:_N_ANCHORS]
     return HypervolumeModels(models, [f.hyper for f in fits], baseline, anchors, reference)
 
@@ -114,6 +118,17 @@ def ehvi_point(
         acqf, domain, rng=rng, anchors=hv.anchors, exclude=exclude, options=options
     )
     return x
+
+
+def _standardized_reference(
+    reference_point: tuple[float, ...], history: History, fits: list[FittedOutcome]
+) -> np.ndarray:
+    """The user's reference `(m,)` (their units and directions) on the models' scale."""
+    signs = history.spec.signs
+    minimized = [sign * value for sign, value in zip(signs, reference_point, strict=True)]
+    return np.array(
+        [f.warping.transform(np.array([v]))[0] for f, v in zip(fits, minimized, strict=True)]
+    )
 
 
 def _posterior_means(models: list[ExactGP], X: np.ndarray) -> np.ndarray:
