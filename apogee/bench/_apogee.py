@@ -4,7 +4,8 @@ Each run is a plain ask/tell loop over an in-memory study, so the solver time in
 everything `Study.ask` and `Study.tell` do. A few named variants (`VARIANTS`) run an engine
 with options that differ from its defaults, for ablations such as `apogee-gp-flat`. `auto` is
 told the run's budget, as `ap.minimize` tells it (and as the bench tells Nevergrad's NGOpt), and
-`gp` the problem's hypervolume reference point where it runs EHVI, as BoTorch's loop is told it.
+`gp` the hypervolume reference point of a problem with several objectives, as BoTorch's loop is
+told it.
 """
 
 from __future__ import annotations
@@ -86,7 +87,9 @@ class ApogeeSolver(Solver):
         if self.engine == "auto":
             settings["budget"] = "the run's budget, as ap.minimize passes it"
         if self.engine == "gp":
-            settings["reference_point"] = "the problem's where EHVI runs, as BoTorch's loop gets it"
+            settings["reference_point"] = (
+                "the problem's (several objectives), as BoTorch's loop gets it"
+            )
         return settings
 
     def run(self, problem: Problem, budget: int, seed: int, evaluate: Evaluate) -> None:
@@ -97,11 +100,10 @@ class ApogeeSolver(Solver):
 
 
 def _with_reference(engine: ap.optimizers.GP, problem: Problem) -> ap.optimizers.GP:
-    """The GP told the problem's reference point, if it has one, EHVI runs, and none is set."""
-    m = len(problem.objectives)
+    """The GP told the problem's reference point, if it has several objectives and one."""
     if engine.reference_point is not None or problem.reference_point is None:
         return engine
-    if m < 2 or not engine.uses_ehvi(m):
+    if len(problem.objectives) < 2:
         return engine
     return replace(engine, reference_point=tuple(problem.reference_point))
 

@@ -22,11 +22,18 @@ def simplex_weights(rng: np.random.Generator, m: int) -> np.ndarray:
     return weights
 
 
-def normalize_objectives(values: ArrayLike) -> np.ndarray:
-    """`(n, m)` minimized `values` mapped to `[0, 1]` per column (a constant column maps to 0)."""
+def normalize_objectives(values: ArrayLike, upper: ArrayLike | None = None) -> np.ndarray:
+    """`(n, m)` minimized `values` mapped to `[0, 1]` per column (a constant column maps to 0).
+
+    `upper` `(m,)` (a minimized reference point) takes the place of the largest value where it
+    is above the smallest one, so the points beyond it map above 1.
+    """
     points = np.asarray(values, dtype=float)
-    low = points.min(axis=0)
-    span = points.max(axis=0) - low
+    low, high = points.min(axis=0), points.max(axis=0)
+    if upper is not None:
+        reference = np.asarray(upper, dtype=float)
+        high = np.where(reference > low, reference, high)
+    span = high - low
     normalized: np.ndarray = (points - low) / np.where(span > 0, span, 1.0)
     return normalized
 

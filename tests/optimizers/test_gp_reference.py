@@ -33,13 +33,20 @@ def _model_xs(engine: GP) -> np.ndarray:
     return np.array([t.params["x"] for t in trials])
 
 
-def test_the_reference_point_focuses_the_search_on_the_front_it_bounds() -> None:
+@pytest.mark.parametrize("method", ["ehvi", "parego"])
+def test_the_reference_point_focuses_the_search_on_the_front_it_bounds(method: str) -> None:
     # In the user's directions: a cost of at most 0.3 and a gain of at least 0.2 matter, so only
-    # x in (0.04, 0.3) adds hypervolume; the inferred reference spans the whole line.
-    focused = _model_xs(dataclasses.replace(FAST, reference_point=(0.3, 0.2)))
-    assert np.mean((focused > 0.04) & (focused < 0.3)) >= 0.8, focused
-    inferred = _model_xs(FAST)
-    assert np.mean(inferred > 0.3) >= 0.3, inferred
+    # x in (0.04, 0.3) adds hypervolume; without a reference the whole line is the front.
+    engine = dataclasses.replace(FAST, multi_objective=method)
+    # ParEGO's scalarizations still reach past the reference (its weights pick any direction),
+    # so it focuses less than EHVI: 7 of 11 suggestions against 11 of 11 here.
+    focused = _share_inside(_model_xs(dataclasses.replace(engine, reference_point=(0.3, 0.2))))
+    inferred = _share_inside(_model_xs(engine))
+    assert focused >= 0.5 and focused >= inferred + 0.25, (focused, inferred)
+
+
+def _share_inside(xs: np.ndarray) -> float:
+    return float(np.mean((xs > 0.04) & (xs < 0.3)))
 
 
 def test_the_reference_point_is_stored_and_rebuilt_with_the_study() -> None:
@@ -65,14 +72,8 @@ def test_a_malformed_reference_point_is_refused_by_name(
         GP(reference_point=reference)  # type: ignore[arg-type]
 
 
-def test_a_reference_point_of_the_wrong_size_or_without_ehvi_is_refused() -> None:
+def test_a_reference_point_of_the_wrong_size_or_for_one_objective_is_refused() -> None:
     with pytest.raises(ValueError, match=r"one value per objective \(2\). Got \[1.0\]"):
         _study("short", dataclasses.replace(FAST, reference_point=(1.0,)))
-    with pytest.raises(ap.UnsupportedError, match="1 objective"):
+    with pytest.raises(ap.UnsupportedError, match="only with several objectives"):
         _study("single", dataclasses.replace(FAST, reference_point=(1.0,)), {"cost": "minimize"})
-    parego = dataclasses.replace(FAST, reference_point=(1.0, 1.0), multi_objective="parego")
-    with pytest.raises(ap.UnsupportedError, match="ParEGO"):
-        _study("parego", parego)
-    three = {"a": "minimize", "b": "minimize", "c": "minimize"}  # auto picks ParEGO for three
-    with pytest.raises(ap.UnsupportedError, match="multi_objective='ehvi'"):
-        _study("three", dataclasses.replace(FAST, reference_point=(1.0, 1.0, 1.0)), three)

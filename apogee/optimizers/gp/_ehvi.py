@@ -32,7 +32,7 @@ from apogee.acquisition import (
     maximize_acquisition,
     nondominated_boxes,
 )
-from apogee.history import History
+from apogee.history import History, StudySpec
 from apogee.models import ExactGP, Hyperparameters, InputSpec
 from apogee.moo import nondominated_mask
 from apogee.optimizers.gp._data import OBJECTIVE_HYPERPARAMETERS, last_fits, to_attrs
@@ -89,11 +89,12 @@ def fit_hypervolume_models(
     models = [f.model for f in fits]
     baseline = _posterior_means(models, X[feasible])
     on_front = nondominated_mask(baseline)
-    if engine.reference_point is None:
+    minimized = minimized_reference(engine, history.spec)
+    if minimized is None:
         worst, best = baseline.max(axis=0), baseline.min(axis=0)
         reference = worst + _REFERENCE_MARGIN * np.maximum(worst - best, _MIN_SPAN)
     else:
-        reference = _standardized_reference(engine.reference_point, history, fits)
+        reference = _standardized_reference(minimized, fits)
     anchors = X[feasible][on_front][:_N_ANCHORS]
     return HypervolumeModels(models, [f.hyper for f in fits], baseline, anchors, reference)
 
@@ -120,15 +121,17 @@ def ehvi_point(
     return x
 
 
-def _standardized_reference(
-    reference_point: tuple[float, ...], history: History, fits: list[FittedOutcome]
-) -> np.ndarray:
-    """The user's reference `(m,)` (their units and directions) on the models' scale."""
-    signs = history.spec.signs
-    minimized = [sign * value for sign, value in zip(signs, reference_point, strict=True)]
-    return np.array(
-        [f.warping.transform(np.array([v]))[0] for f, v in zip(fits, minimized, strict=True)]
-    )
+def minimized_reference(engine: GP, spec: StudySpec) -> np.ndarray | None:
+    """The engine's reference point `(m,)` in minimization form (None: it has none)."""
+    if engine.reference_point is None:
+        return None
+    return np.array(spec.signs) * np.array(engine.reference_point)
+
+
+def _standardized_reference(minimized: np.ndarray, fits: list[FittedOutcome]) -> np.ndarray:
+    """The minimized reference `(m,)` on the models' (standardized) scale."""
+    pairs = zip(fits, minimized, strict=True)
+    return np.array([fit.warping.transform(np.array([value]))[0] for fit, value in pairs])
 
 
 def _posterior_means(models: list[ExactGP], X: np.ndarray) -> np.ndarray:

@@ -66,12 +66,14 @@ class GP(Engine):
             `benchmarks/results/gp_mobo.md`, ParEGO for three or more, where it did better on
             DTLZ2 (-0.61 against -0.48 log10 gap at 100 trials) in a tenth of the time (EHVI's
             boxes grow as `(k + 1)^2` with 3 objectives).
-        reference_point: EHVI's hypervolume reference, one value per objective in the study's
-            order, in the user's units and directions (for a maximized objective, the value
-            below which a point adds nothing). It tells the engine which part of the front
-            matters, as BoTorch's `ref_point` does; None (the default) infers one per
-            suggestion, the worst feasible posterior mean plus 10% of the observed range.
-            ParEGO has no reference, so with one set it must be EHVI that runs.
+        reference_point: the hypervolume reference of several objectives, one value per
+            objective in the study's order, in the user's units and directions (for a maximized
+            objective, the value below which a point adds nothing). It tells the engine which
+            part of the front matters, as BoTorch's `ref_point` does: EHVI measures
+            improvement up to it, and ParEGO normalizes each objective from its best observed
+            value up to it (instead of up to its worst). None (the default): EHVI infers a
+            reference per suggestion (the worst feasible posterior mean plus 10% of the
+            observed range), ParEGO normalizes over the observed range.
 
     Example:
         >>> import apogee as ap
@@ -138,14 +140,12 @@ class GP(Engine):
             self._check_reference(len(spec.objectives))
 
     def _check_reference(self, n_objectives: int) -> None:
-        """A reference point needs EHVI, and one value per objective."""
+        """A reference point needs several objectives, and one value per objective."""
         reference = self.reference_point
-        if n_objectives < 2 or not self.uses_ehvi(n_objectives):
-            method = "one objective" if n_objectives < 2 else "ParEGO, which has no reference"
+        if n_objectives < 2:
             raise UnsupportedError(
-                f"The 'gp' engine uses reference_point={reference!r} only with EHVI; this study "
-                f"has {n_objectives} objective(s) and would run {method}. Pass "
-                "multi_objective='ehvi' for two or more objectives, or leave reference_point None."
+                f"The 'gp' engine uses reference_point={reference!r} only with several "
+                "objectives; this study has one. Leave reference_point None."
             )
         if reference is not None and len(reference) != n_objectives:
             raise ValueError(

@@ -47,7 +47,7 @@ from apogee.optimizers.gp._data import (
     last_fits,
     to_attrs,
 )
-from apogee.optimizers.gp._ehvi import ehvi_point, fit_hypervolume_models
+from apogee.optimizers.gp._ehvi import ehvi_point, fit_hypervolume_models, minimized_reference
 from apogee.optimizers.gp._engine import GP
 from apogee.optimizers.gp._models import believe, fit_outcome
 from apogee.optimizers.sobol import sobol_points
@@ -94,6 +94,7 @@ def suggest(engine: GP, history: History, numbers: Sequence[int], seed: int) -> 
     if not single and engine.uses_ehvi(objectives.shape[1]):
         hv = fit_hypervolume_models(engine, inputs, history, violation)
         hv = None if hv is None else hv.believe(believed)
+    reference = minimized_reference(engine, history.spec)  # ParEGO's normalization top
     shared_attrs = {**constraint_attrs, **({} if hv is None else hv.attrs())}
     suggestions = []
     for number in numbers:
@@ -105,7 +106,7 @@ def suggest(engine: GP, history: History, numbers: Sequence[int], seed: int) -> 
             attrs = dict(shared_attrs)
         else:
             if current is None:  # several objectives: this trial number's scalarization
-                values = _parego_values(objectives, seed, number)
+                values = _parego_values(objectives, seed, number, reference)
                 current = _fit_target(engine, inputs, X, values, violation, warm, single=False)
                 current = _believed(current, believed)
             x = _next_point(engine, current, constraints, domain, rng, exclude)
@@ -176,10 +177,15 @@ def _believed(target: _Target, X: np.ndarray) -> _Target:
     return _Target(believe(target.model, X), target.best_f, target.anchors, target.hyper)
 
 
-def _parego_values(objectives: np.ndarray, seed: int, number: int) -> np.ndarray:
-    """ParEGO's scalarization of the normalized objectives, with this trial number's weights."""
+def _parego_values(
+    objectives: np.ndarray, seed: int, number: int, reference: np.ndarray | None = None
+) -> np.ndarray:
+    """ParEGO's scalarization of the normalized objectives, with this trial number's weights.
+
+    `reference`: the minimized reference point, the top of the normalization (else the worst).
+    """
     weights = simplex_weights(generator(seed, _STREAM, number, _WEIGHTS), objectives.shape[1])
-    return chebyshev_scalarization(normalize_objectives(objectives), weights)
+    return chebyshev_scalarization(normalize_objectives(objectives, reference), weights)
 
 
 def _next_point(
