@@ -125,7 +125,8 @@ def minimized_reference(engine: GP, spec: StudySpec) -> np.ndarray | None:
     """The engine's reference point `(m,)` in minimization form (None: it has none)."""
     if engine.reference_point is None:
         return None
-    return np.array(spec.signs) * np.array(engine.reference_point)
+    minimized: np.ndarray = np.array(spec.signs) * np.array(engine.reference_point)
+    return minimized
 
 
 def _standardized_reference(minimized: np.ndarray, fits: list[FittedOutcome]) -> np.ndarray:
