@@ -115,6 +115,8 @@ VARIANTS: dict[str, ApogeeSolver] = {
         # The GP on the flattened space: inactive conditional parameters read as 0.5 by an
         # ordinary kernel instead of the conditional one (issue 5's ablation row).
         ApogeeSolver("gp", "flat", (("flatten_conditions", True),)),
+        # The GP with EHVI for any number of objectives (the default runs ParEGO for three+).
+        ApogeeSolver("gp", "ehvi", (("multi_objective", "ehvi"),)),
     )
 }
 
