@@ -223,8 +223,10 @@ def test_docstring_examples_run(module: str) -> None:
     assert result.failed == 0 and result.attempted > 0
 
 
-def test_multi_objective_auto_is_ehvi_for_two_objectives_and_parego_for_more() -> None:
+def test_multi_objective_auto_is_ehvi_for_two_objectives_or_three_with_a_reference() -> None:
     assert GP().multi_objective == "auto"
     assert GP().uses_ehvi(2) and not GP().uses_ehvi(3)
+    assert GP(reference_point=(1.0, 1.0, 1.0)).uses_ehvi(3)
+    assert not GP(reference_point=(1.0,) * 4).uses_ehvi(4)
     assert GP(multi_objective="ehvi").uses_ehvi(3)
     assert not GP(multi_objective="parego").uses_ehvi(2)

@@ -63,9 +63,10 @@ class GP(Engine):
             objective, log expected hypervolume improvement over the posterior-mean front),
             `"parego"` (a random scalarization per suggestion, modelled by one GP), or
             `"auto"` (the default): EHVI for two objectives, where it won 4 of 4 problems in
-            `benchmarks/results/gp_mobo.md`, ParEGO for three or more, where it did better on
-            DTLZ2 (-0.61 against -0.48 log10 gap at 100 trials) in a tenth of the time (EHVI's
-            boxes grow as `(k + 1)^2` with 3 objectives).
+            `benchmarks/results/gp_mobo.md`, and for three given a `reference_point` (DTLZ2:
+            -0.96 against ParEGO's -0.58 log10 gap at 100 trials, `bench_moo.md`); ParEGO for
+            three without one (EHVI's inferred reference did worse there, -0.48 against
+            -0.61) and for four or more (EHVI's boxes grow as `(k + 1)^(m - 1)`).
         reference_point: the hypervolume reference of several objectives, one value per
             objective in the study's order, in the user's units and directions (for a maximized
             objective, the value below which a point adds nothing). It tells the engine which
@@ -125,7 +126,7 @@ class GP(Engine):
     def uses_ehvi(self, n_objectives: int) -> bool:
         """Whether `n_objectives` (two or more) are handled by EHVI rather than ParEGO."""
         if self.multi_objective == "auto":
-            return n_objectives == 2
+            return n_objectives == 2 or (n_objectives == 3 and self.reference_point is not None)
         return self.multi_objective == "ehvi"
 
     def check(self, spec: StudySpec) -> None:
