@@ -103,7 +103,7 @@ def _with_reference(engine: ap.optimizers.GP, problem: Problem) -> ap.optimizers
     """The GP told the problem's reference point, if it has several objectives and one."""
     if engine.reference_point is not None or problem.reference_point is None:
         return engine
-    if len(problem.objectives) < 2:
+    if len(problem.objectives) < 2:  # a single objective's problem has no use for one
         return engine
     return replace(engine, reference_point=tuple(problem.reference_point))
 
@@ -115,7 +115,8 @@ VARIANTS: dict[str, ApogeeSolver] = {
         # The GP on the flattened space: inactive conditional parameters read as 0.5 by an
         # ordinary kernel instead of the conditional one (issue 5's ablation row).
         ApogeeSolver("gp", "flat", (("flatten_conditions", True),)),
-        # The GP with EHVI for any number of objectives (the default runs ParEGO for three+).
+        # The GP with EHVI for any number of objectives (the default runs ParEGO for four or
+        # more, and for three without a reference point).
         ApogeeSolver("gp", "ehvi", (("multi_objective", "ehvi"),)),
     )
 }
