@@ -2,8 +2,9 @@
 
 The policy, for the next suggestions:
 
-* several objectives, or constraints: the GP (ParEGO scalarizations for several objectives;
-  one model per constraint, acquisition weighted by the probability of feasibility) for the
+* several objectives, or constraints: the GP (log EHVI for two objectives, ParEGO for more,
+  as `auto` passes no reference point; one model per constraint, acquisition weighted by the
+  probability of feasibility) for the
   first `gp_trials` trials in dimension at most `gp_max_dim` (or to the end of a small known
   budget); past that, NSGA-II (constraint domination) once a full population exists, with
   Sobol' points until then (CMA-ES handles neither);
