@@ -11,7 +11,7 @@ Example:
 """
 
 from apogee.bench._plan import Plan, make_plan
-from apogee.bench._records import read_records
+from apogee.bench._records import compact_file, read_records
 from apogee.bench._registry import get_solver, solver_names
 from apogee.bench._report import write_report
 from apogee.bench._runner import BenchSummary, Job, RunOptions, run_bench
@@ -30,6 +30,7 @@ __all__ = [
     "RunOptions",
     "Solver",
     "Suite",
+    "compact_file",
     "get_solver",
     "get_suite",
     "make_plan",

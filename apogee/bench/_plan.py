@@ -22,7 +22,7 @@ CUSTOM_SUITE = "custom"
 
 @dataclass(frozen=True)
 class Plan:
-    """The jobs to run, the time limit per run, and what was left out and why.
+    """The jobs to run, the time limit per run, what was left out and why, and the record form.
 
     Example:
         >>> from apogee.bench import make_plan
@@ -35,6 +35,7 @@ class Plan:
     jobs: tuple[Job, ...]
     timeout_s: float
     notes: tuple[str, ...]
+    compact: bool = False  # record only improving evaluations (the suite's choice)
 
 
 def _solvers(names: Sequence[str], from_suite: bool, notes: list[str]) -> list[Solver]:
@@ -61,9 +62,11 @@ def make_plan(
 ) -> Plan:
     """The jobs of `suite`, or of `problem_names` (then `solvers` and `budget` are required)."""
     notes: list[str] = []
+    compact = False
     if suite is not None:
         chosen = get_suite(suite)
         grids, solver_list, limit = chosen.grids, solvers or chosen.solvers, chosen.timeout_s
+        compact = chosen.compact
         if problem_names:
             grids = tuple(
                 Grid(
@@ -100,4 +103,5 @@ def make_plan(
                     )
                     for seed in (seeds if seeds is not None else grid.seeds)
                 )
-    return Plan(suite or CUSTOM_SUITE, tuple(jobs), timeout_s or limit, tuple(dict.fromkeys(notes)))
+    notes_kept = tuple(dict.fromkeys(notes))
+    return Plan(suite or CUSTOM_SUITE, tuple(jobs), timeout_s or limit, notes_kept, compact)

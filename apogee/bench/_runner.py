@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import apogee as ap
+from apogee.bench._compact import compact_record
 from apogee.bench._records import RECORD_SCHEMA, problem_facts, read_records, run_key
 from apogee.bench._solver import JSONDict
 
@@ -58,6 +59,9 @@ class RunOptions:
     """How `run_bench` runs jobs: output file, parallel processes and the time limit per run.
 
     The output is a plain `.jsonl` file that runs are appended to (compress it when done).
+    `compact` records only the improving evaluations of one-objective runs without constraints
+    (`apogee.bench._compact`: the report reads the same numbers from them, at a few percent of
+    the size).
 
     Example:
         >>> from apogee.bench import RunOptions
@@ -69,6 +73,7 @@ class RunOptions:
     jobs: int = 2
     timeout_s: float = 3600.0
     progress: bool = True
+    compact: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "out", Path(self.out))
@@ -146,6 +151,7 @@ def run_bench(jobs: Sequence[Job], options: RunOptions) -> BenchSummary:
                 for run in [r for r in running if _finished(r, options.timeout_s)]:
                     running.remove(run)
                     record = _collect(run, options.timeout_s, facts[run.job.problem])
+                    record = compact_record(record) if options.compact else record
                     _append(options.out, record)
                     statuses[record["status"]] += 1
                     advance(record, statuses)

@@ -84,7 +84,10 @@ class Grid:
 
 @dataclass(frozen=True)
 class Suite:
-    """A named benchmark: its grids, solvers and the time limit of one run.
+    """A named benchmark: its grids, solvers, the time limit of one run, and its record form.
+
+    `compact` suites (long runs of one objective) record only the improving evaluations of each
+    run (`RunOptions.compact`).
 
     Example:
         >>> from apogee.bench import get_suite
@@ -97,6 +100,7 @@ class Suite:
     grids: tuple[Grid, ...]
     solvers: tuple[str, ...]
     timeout_s: float = 3600.0
+    compact: bool = False
 
 
 def _bbob(functions: Sequence[int], dims: Sequence[int], suffix: str = "") -> tuple[str, ...]:
@@ -158,6 +162,7 @@ SUITES: dict[str, Suite] = {
             ),
             POPULATION_SOLVERS,
             timeout_s=7200.0,
+            compact=True,
         ),
         Suite(
             "moo",

@@ -1,4 +1,4 @@
-"""`apogee bench run | report | list`: benchmarks of apogee's engines against peer libraries.
+"""`apogee bench run | report | compact | list`: benchmarks of apogee's engines against peer libraries.
 
 User errors (an unknown suite, problem or solver, a peer that is not installed) print one line
 and exit with code 2.
@@ -40,12 +40,24 @@ def register(subparsers: Any) -> None:
     run.add_argument("--jobs", type=int, default=2, help="runs at a time (default 2)")
     run.add_argument("--timeout", type=float, default=None, help="seconds per run")
     run.add_argument("--no-progress", action="store_true", help="no progress display")
+    run.add_argument(
+        "--compact",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="record only improving evaluations of one-objective runs (default: the suite's)",
+    )
     run.set_defaults(handler=_guarded(run_command))
     report = commands.add_parser("report", help="Markdown tables and PNG plots from a run file")
     report.add_argument("source", type=Path, help="a .jsonl or .jsonl.gz file of `bench run`")
     report.add_argument("--out", type=Path, required=True, help="the Markdown file to write")
     report.add_argument("--no-plots", action="store_true", help="tables only")
     report.set_defaults(handler=_guarded(report_command))
+    compact = commands.add_parser(
+        "compact", help="rewrite a run file keeping only what the report reads of long runs"
+    )
+    compact.add_argument("source", type=Path, help="a .jsonl or .jsonl.gz file of `bench run`")
+    compact.add_argument("out", type=Path, help="the .jsonl (or .jsonl.gz) file to write")
+    compact.set_defaults(handler=_guarded(compact_command))
     listing = commands.add_parser("list", help="the suites and solvers")
     listing.set_defaults(handler=_guarded(list_command))
 
@@ -76,7 +88,11 @@ def run_command(args: argparse.Namespace) -> int:
     for note in plan.notes:
         print(f"note: {note}", file=sys.stderr)
     options = bench.RunOptions(
-        args.out, jobs=args.jobs, timeout_s=plan.timeout_s, progress=not args.no_progress
+        args.out,
+        jobs=args.jobs,
+        timeout_s=plan.timeout_s,
+        progress=not args.no_progress,
+        compact=plan.compact if args.compact is None else args.compact,
     )
     try:
         summary = bench.run_bench(plan.jobs, options)
@@ -99,6 +115,14 @@ def report_command(args: argparse.Namespace) -> int:
 
     written = bench.write_report(args.source, args.out, plots=not args.no_plots)
     print(f"Wrote {written}")
+    return 0
+
+
+def compact_command(args: argparse.Namespace) -> int:
+    from apogee import bench
+
+    kept, total = bench.compact_file(args.source, args.out)
+    print(f"Wrote {args.out}: {total} runs, {kept} of them compacted")
     return 0
 
 
