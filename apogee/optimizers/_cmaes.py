@@ -60,6 +60,8 @@ class CMAES(Engine):
         popsize_factor: how much each large-population restart multiplies the population.
         warm_start: start the first run at the best complete trial that this engine did not
             suggest (an enqueued point, or the trials of another engine under `auto`).
+        warm_sigma0: the step size of that warm-started first run (None: `sigma0`). Restarts
+            search the whole cube again, so they start from `sigma0` whatever this is.
 
     Example:
         >>> import apogee as ap
@@ -74,6 +76,7 @@ class CMAES(Engine):
     restart: str = "bipop"
     popsize_factor: int = 2
     warm_start: bool = True
+    warm_sigma0: float | None = None
 
     name: ClassVar[str] = "cmaes"
 
@@ -83,6 +86,8 @@ class CMAES(Engine):
             check_int(self.population_size, "population_size", "CMAES", low=2)
         check_choice(self.restart, "restart", "CMAES", RESTARTS)
         check_int(self.popsize_factor, "popsize_factor", "CMAES", low=2)
+        if self.warm_sigma0 is not None:
+            check_float(self.warm_sigma0, "warm_sigma0", "CMAES", low=0.0, low_open=True, high=1.0)
 
     def suggest(self, history: History, numbers: Sequence[int], seed: int) -> Proposal:
         space = history.spec.space
@@ -117,9 +122,12 @@ class CMAES(Engine):
         )
 
         def initial() -> _Run:
-            mean = np.full(layout.dim, 0.5) if start is None else start
+            mean, sigma = np.full(layout.dim, 0.5), self.sigma0
+            if start is not None:
+                mean = start
+                sigma = self.sigma0 if self.warm_sigma0 is None else self.warm_sigma0
             size = self.population_size or variants.default_population(layout)
-            return _Run(0, size, self._optimizer(layout, mean, self.sigma0, size))
+            return _Run(0, size, self._optimizer(layout, mean, sigma, size))
 
         def advance(run: _Run, generation: int, chosen: list[TrialRecord]) -> _Run:
             facts = [_facts(trial) for trial in chosen]

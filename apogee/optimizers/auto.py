@@ -128,9 +128,9 @@ def choose_engine(
             f"fewer than {switch} trials in dimension {dim}: a GP model is worth its cost",
         )
     return (
-        CMAES(sigma0=warm_sigma(history, switch)),
+        CMAES(warm_sigma0=warm_sigma(history, switch)),
         f"{switch} trials or more: evaluations are plentiful, so CMA-ES continues from the "
-        "best point, its step size fitted to the best tenth of the GP phase",
+        "best point, its first step size fitted to the best tenth of the GP phase",
     )
 
 
@@ -194,7 +194,7 @@ class Auto(Engine):
         choice = {"engine": engine.name, "reason": reason}
         study_attrs = {**proposal.study_attrs, **_record(history, choice, min(numbers, default=0))}
         if isinstance(engine, CMAES) and WARM_SIGMA_KEY not in history.study_attrs:
-            study_attrs[WARM_SIGMA_KEY] = engine.sigma0
+            study_attrs[WARM_SIGMA_KEY] = engine.warm_sigma0
         return Proposal(proposal.suggestions, study_attrs)
 
     def _portfolio(self, history: History, numbers: Sequence[int], seed: int) -> Proposal:

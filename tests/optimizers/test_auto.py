@@ -72,7 +72,7 @@ def test_switches_from_gp_to_a_warm_started_cmaes() -> None:
     best = min(study.trials[:7], key=lambda t: t.value)
     sigma = study.attrs[WARM_SIGMA_KEY]
     assert sigma == warm_sigma(History(study.spec, study.history().trials[:7]), 7)
-    rebuilt = CMAES(sigma0=sigma).rebuild(study.history(), 0).state.optimizer
+    rebuilt = CMAES(warm_sigma0=sigma).rebuild(study.history(), 0).state.optimizer
     assert np.allclose(rebuilt.mean, space.encode(best.params))
 
 

@@ -124,6 +124,29 @@ def test_restarts_follow_the_regime(restart: str) -> None:
     assert max(sizes.values()) >= 2 * sizes[0] and min(sizes.values()) < sizes[0]
 
 
+def test_warm_sigma0_sets_only_the_warm_started_run() -> None:
+    # Under `auto` the first run continues from the GP's best point with a small fitted step;
+    # a restart searches the whole cube again, so it must start from `sigma0` (0.25).
+    space = ap.Space({f"x{i}": ap.Float(-5, 5) for i in range(2)})
+    engine = CMAES(restart="ipop", warm_sigma0=0.01)
+    study = ap.create_study("w", space=space, optimizer=engine, seed=4)
+    study.add_trial({"x0": 0.5, "x1": -0.5}, 0.0)
+    study.optimize(plateau, n_trials=400, progress=False)
+
+    def first_generation_spread(run: int) -> float:
+        """The mean coordinate spread, on the unit cube, of the run's first generation."""
+        mine = [t for t in study.trials if t.system_attrs.get("cmaes:run") == run]
+        first = min(t.system_attrs["cmaes:generation"] for t in mine)
+        points = [
+            space.encode(t.params) for t in mine if t.system_attrs["cmaes:generation"] == first
+        ]
+        return float(np.array(points).std(axis=0).mean())
+
+    assert {t.system_attrs.get("cmaes:run") for t in study.trials[1:]} >= {0, 1}
+    assert first_generation_spread(0) < 0.03
+    assert first_generation_spread(1) > 0.1
+
+
 def test_no_restart_stays_in_one_run() -> None:
     space = ap.Space({f"x{i}": ap.Float(-5, 5) for i in range(2)})
     study = ap.create_study("n", space=space, optimizer=CMAES(restart="none"), seed=4)
@@ -149,6 +172,8 @@ def test_options_are_checked() -> None:
         CMAES(restart="sometimes")
     with pytest.raises(ValueError, match="'sigma0' parameter of CMAES"):
         CMAES(sigma0=0.0)
+    with pytest.raises(ValueError, match="'warm_sigma0' parameter of CMAES"):
+        CMAES(warm_sigma0=1.5)
 
 
 def test_categorical_only_space(recwarn: pytest.WarningsRecorder) -> None:
