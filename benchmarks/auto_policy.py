@@ -34,22 +34,31 @@ from apogee.optimizers import CMAES
 
 @dataclass(frozen=True)
 class Variant:
-    """Switch to CMA-ES after `switch` GP trials, with this step size and restart regime."""
+    """Switch to CMA-ES after `switch` GP trials, with this step size and restart regime.
+
+    `warm_restarts`: restarts also start from the warm step size (`auto` before 95022ba) rather
+    than from CMA-ES's default `sigma0 = 0.25`.
+    """
 
     switch: int
     sigma0: float
     restart: str
+    warm_restarts: bool = False
 
     @property
     def label(self) -> str:
-        return f"k{self.switch}-s{self.sigma0}-{self.restart}"
+        suffix = "-warmrestarts" if self.warm_restarts else ""
+        return f"k{self.switch}-s{self.sigma0}-{self.restart}{suffix}"
 
 
-def variants(switches: list[int], sigmas: list[float], restarts: list[str]) -> Iterator[Variant]:
+def variants(
+    switches: list[int], sigmas: list[float], restarts: list[str], warm_restarts: list[bool]
+) -> Iterator[Variant]:
     for switch in switches:
         for sigma in sigmas:
             for restart in restarts:
-                yield Variant(switch, sigma, restart)
+                for warm in warm_restarts:
+                    yield Variant(switch, sigma, restart, warm)
 
 
 def make_phases(names: list[str], seeds: list[int], trials: int, path: str) -> None:
@@ -107,7 +116,10 @@ def run(
     sigma0 = variant.sigma0
     if sigma0 == 0:
         sigma0 = spread(problem, phase[: variant.switch]) if variant.switch else 0.25
-    engine = CMAES(sigma0=sigma0, restart=variant.restart)
+    if variant.switch == 0 or variant.warm_restarts:
+        engine = CMAES(sigma0=sigma0, restart=variant.restart)
+    else:
+        engine = CMAES(warm_sigma0=sigma0, restart=variant.restart)
     study = ap.create_study("policy", space=problem.space, optimizer=engine, seed=seed)
     best = math.inf
     for evaluation in phase[: variant.switch]:
@@ -182,6 +194,12 @@ def main() -> None:
     parser.add_argument("--switches", type=int, nargs="+", default=[0, 30, 100, 200])
     parser.add_argument("--sigmas", type=float, nargs="+", default=[0.1, 0.25])
     parser.add_argument("--restarts", nargs="+", default=["bipop", "ipop"])
+    parser.add_argument(
+        "--warm-restarts",
+        choices=["no", "yes", "both"],
+        default="no",
+        help="whether restarts reuse the warm step size (yes: auto before 95022ba)",
+    )
     parser.add_argument("--out", required=True)
     parser.add_argument("--make-phases", type=int, default=0, help="GP trials to record first")
     parser.add_argument("--problems", nargs="*", default=[])
@@ -189,8 +207,9 @@ def main() -> None:
     parser.add_argument("--report", action="store_true", help="print the table of --out")
     parser.add_argument("--against", default=None, help="a bench jsonl whose solvers join it")
     args = parser.parse_args()
+    warm = {"no": [False], "yes": [True], "both": [False, True]}[args.warm_restarts]
     if args.report:
-        labels = [v.label for v in variants(args.switches, args.sigmas, args.restarts)]
+        labels = [v.label for v in variants(args.switches, args.sigmas, args.restarts, warm)]
         print(report(args.out, args.budgets[0], labels, args.against), end="")
         return
     if args.make_phases:
@@ -210,7 +229,7 @@ def main() -> None:
         for (name, seed), phase in sorted(phases.items()):
             problem = problems.get(name)
             for budget in args.budgets:
-                for variant in variants(args.switches, args.sigmas, args.restarts):
+                for variant in variants(args.switches, args.sigmas, args.restarts, warm):
                     if (name, seed, budget, variant.label) in done:
                         continue
                     best = run(problem, phase, variant, budget, seed)
