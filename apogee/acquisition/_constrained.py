@@ -5,6 +5,15 @@ that `x` is feasible is `prod_k Phi((t_k - mu_k) / sigma_k)` (Schonlau et al. 19
 al. 2014). Multiplying an acquisition by it is adding its logarithm to a log-space acquisition;
 `log_ndtr` keeps the sum finite and its gradient informative far inside the infeasible region,
 where the probability itself underflows (the same argument as LogEI's, Ament et al. 2023).
+
+A `margin` adds a smooth barrier `-BARRIER_WEIGHT sum_k relu(margin - z_k)^2` on the z-scores
+`z_k = (t_k - mu_k) / sigma_k`: zero wherever every constraint's posterior mean lies `margin`
+posterior standard deviations on the feasible side, steep past that. Why: `EI x PoF` is the
+expected improvement of a feasible point, and where the optimum sits on active constraints it
+peaks next to the boundary, often where the constraint model itself thinks a violation more
+likely than not (EI grows faster than PoF falls), so those points are evaluated run after run
+and come back infeasible. The barrier is a soft chance constraint `P(c_k <= t_k) >= Phi(margin)`
+per constraint, in the spirit of Gelbart et al.'s (2014) probabilistic constraints.
 """
 
 from __future__ import annotations
@@ -14,8 +23,11 @@ from dataclasses import dataclass, field
 
 import torch
 
+from apogee._util.validation import check_float
 from apogee.acquisition._analytic import Posterior
 from apogee.models import ExactGP, StackedGP, shares_data
+
+BARRIER_WEIGHT = 100.0  # stiff enough that a z-score 0.1 short of the margin costs 1 log unit
 
 
 @dataclass(frozen=True)
@@ -24,7 +36,9 @@ class LogProbabilityOfFeasibility:
 
     Alone it is the acquisition of the feasibility search (while no feasible point is known).
     Exact GPs on the same training points (the usual case: every complete trial reports every
-    constraint) are queried together as one `StackedGP`.
+    constraint) are queried together as one `StackedGP`. With a `margin` (in posterior
+    standard deviations), `BARRIER_WEIGHT * sum_k relu(margin - z_k)^2` is subtracted (the
+    module docstring says why).
 
     Example:
         >>> import torch
@@ -39,6 +53,7 @@ class LogProbabilityOfFeasibility:
 
     models: Sequence[Posterior]
     thresholds: Sequence[float]
+    margin: float | None = None
     _stack: StackedGP | None = field(init=False, repr=False, compare=False, default=None)
 
     def __post_init__(self) -> None:
@@ -47,24 +62,31 @@ class LogProbabilityOfFeasibility:
                 "`len(models) == len(thresholds)` must hold, but got "
                 f"({len(self.models)}, {len(self.thresholds)})."
             )
+        if self.margin is not None:
+            check_float(self.margin, "margin", type(self).__name__)
         if len(self.models) > 1 and shares_data(self.models):
             gps = [m for m in self.models if isinstance(m, ExactGP)]
             object.__setattr__(self, "_stack", StackedGP(gps))
 
     def __call__(self, X: torch.Tensor) -> torch.Tensor:
         """`b x d -> b`."""
+        z = self.z_scores(X)
+        value: torch.Tensor = torch.special.log_ndtr(z).sum(0)
+        if self.margin is not None:
+            value = value - BARRIER_WEIGHT * (torch.clamp(self.margin - z, min=0.0) ** 2).sum(0)
+        return value
+
+    def z_scores(self, X: torch.Tensor) -> torch.Tensor:
+        """`(t_k - mu_k(x)) / sigma_k(x)` per constraint, `b x d -> k x b` (positive: feasible)."""
         if self._stack is not None and X.dim() == 2:
             mean, variance = self._stack.posterior(X)
             thresholds = torch.tensor(self.thresholds, dtype=torch.float64)[:, None]
-            log_feasible: torch.Tensor = torch.special.log_ndtr(
-                (thresholds - mean) / torch.sqrt(variance)
-            )
-            return log_feasible.sum(0)
-        total = torch.zeros(X.shape[:-1], dtype=torch.float64)
+            return (thresholds - mean) / torch.sqrt(variance)
+        rows = [torch.zeros((0, *X.shape[:-1]), dtype=torch.float64)]
         for model, threshold in zip(self.models, self.thresholds, strict=True):
             mean, variance = model.posterior(X)
-            total = total + torch.special.log_ndtr((threshold - mean) / torch.sqrt(variance))
-        return total
+            rows.append(((threshold - mean) / torch.sqrt(variance))[None])
+        return torch.cat(rows)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 import torch
 
 from apogee.acquisition import (
@@ -12,6 +13,7 @@ from apogee.acquisition import (
     LogExpectedImprovement,
     LogProbabilityOfFeasibility,
 )
+from apogee.acquisition._constrained import BARRIER_WEIGHT
 from apogee.models import ExactGP, Hyperparameters, InputSpec
 
 
@@ -51,6 +53,42 @@ def test_weighted_acquisition_is_the_sum_of_the_logs() -> None:
     log_pof = LogProbabilityOfFeasibility((model,), (0.0,))
     weighted = FeasibilityWeighted(log_ei, log_pof)(X)
     assert torch.allclose(weighted, log_ei(X) + log_pof(X))
+
+
+def test_margin_barrier_is_zero_past_the_margin_and_quadratic_short_of_it() -> None:
+    model = constraint_model()
+    X = torch.linspace(0, 1, 41, dtype=torch.float64)[:, None]
+    plain = LogProbabilityOfFeasibility((model, model), (0.3, 0.1))
+    z = plain.z_scores(X)  # `2 x 41`, both signs along the line
+    assert z.shape == (2, 41) and (z > 1.0).any() and (z < 0.0).any()
+    with_margin = LogProbabilityOfFeasibility((model, model), (0.3, 0.1), margin=0.5)
+    barrier = BARRIER_WEIGHT * (torch.clamp(0.5 - z, min=0.0) ** 2).sum(0)
+    torch.testing.assert_close(with_margin(X), plain(X) - barrier, rtol=0, atol=1e-12)
+    clear = (z >= 0.5).all(0)
+    assert clear.any() and torch.equal(with_margin(X)[clear], plain(X)[clear])
+    with pytest.raises(ValueError, match="'margin' parameter of LogProbabilityOfFeasibility"):
+        LogProbabilityOfFeasibility((model,), (0.0,), margin=float("nan"))
+
+
+def test_margin_barrier_is_the_same_through_the_stacked_gps() -> None:
+    rng = np.random.default_rng(4)
+    X = torch.as_tensor(rng.random((20, 2)))
+    gps = [
+        ExactGP(InputSpec.continuous(2), X, torch.as_tensor(rng.standard_normal(20)),
+                Hyperparameters((0.3, 0.6), 1.0, 1e-4, 0.0))
+        for _ in range(3)
+    ]  # fmt: skip
+    query = torch.as_tensor(rng.random((9, 2)))
+    stacked = LogProbabilityOfFeasibility(gps, (0.0, 0.2, -0.3), margin=0.5)
+    assert stacked._stack is not None
+    alone = LogProbabilityOfFeasibility(gps[:1], (0.0,), margin=0.5)
+    assert alone._stack is None
+    summed = sum(
+        LogProbabilityOfFeasibility([gp], [t], margin=0.5)(query)
+        for gp, t in zip(gps, (0.0, 0.2, -0.3), strict=True)
+    )
+    # the barrier reaches 1e6 where a mean is far on the wrong side: compare relatively
+    torch.testing.assert_close(stacked(query), summed, rtol=1e-9, atol=1e-10)
 
 
 def test_expected_hypervolume_improvement_against_direct_volumes() -> None:

@@ -176,6 +176,8 @@ def test_bad_options() -> None:
         GP(warping=1)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="'max_points' parameter of GP"):
         GP(fit_points=500, max_points=100)
+    with pytest.raises(ValueError, match="'feasibility_margin' parameter of GP"):
+        GP(feasibility_margin=float("inf"))
 
 
 def test_accepts_several_objectives_and_constraints_but_not_ucb_with_constraints() -> None:

@@ -75,6 +75,14 @@ class GP(Engine):
             value up to it (instead of up to its worst). None (the default): EHVI infers a
             reference per suggestion (the worst feasible posterior mean plus 10% of the
             observed range), ParEGO normalizes over the observed range.
+        feasibility_margin: once a feasible trial is known, suggestions are held (by a soft
+            barrier) where every constraint's posterior mean lies at least this many posterior
+            standard deviations on the feasible side. log EI + log PoF alone peaks next to an
+            active constraint, often where its model expects a violation, and such points
+            came back infeasible (`docs/engines/gp.md`); 0.5 kept the suggestions of stored
+            engineering-design runs feasible without stalling them (1.0 stalled where several
+            constraints are active). None: the plain weighting. Used with one objective and
+            with ParEGO; EHVI keeps the plain weighting (not measured there).
 
     Example:
         >>> import apogee as ap
@@ -97,6 +105,7 @@ class GP(Engine):
     flatten_conditions: bool = False
     multi_objective: str = "auto"
     reference_point: tuple[float, ...] | None = None
+    feasibility_margin: float | None = 0.5
 
     name: ClassVar[str] = "gp"
     handles_multi_objective: ClassVar[bool] = True
@@ -120,6 +129,8 @@ class GP(Engine):
             check_float(self.noisy_above, "noisy_above", "GP", low=0.0)
         check_int(self.fit_points, "fit_points", "GP", low=2)
         check_int(self.max_points, "max_points", "GP", low=self.fit_points)
+        if self.feasibility_margin is not None:
+            check_float(self.feasibility_margin, "feasibility_margin", "GP")
         if self.reference_point is not None:
             object.__setattr__(self, "reference_point", _reference_tuple(self.reference_point))
 

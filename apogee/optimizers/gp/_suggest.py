@@ -227,10 +227,12 @@ def _acquisition(engine: GP, target: _Target, constraints: Constraints) -> Acqui
     feasibility = None
     if constraints:
         models, thresholds = zip(*constraints, strict=True)
-        feasibility = LogProbabilityOfFeasibility(models, thresholds)
-    if target.best_f is None:
-        assert feasibility is not None  # without constraints every complete trial is feasible
-        return feasibility
+        if target.best_f is None:  # the feasibility search: the probability alone
+            return LogProbabilityOfFeasibility(models, thresholds)
+        feasibility = LogProbabilityOfFeasibility(
+            models, thresholds, margin=engine.feasibility_margin
+        )
+    assert target.best_f is not None  # without constraints every complete trial is feasible
     acqf: Acquisition
     if engine.acquisition == "ucb":
         acqf = UpperConfidenceBound(target.model, engine.beta)
