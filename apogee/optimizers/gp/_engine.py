@@ -79,10 +79,11 @@ class GP(Engine):
             barrier) where every constraint's posterior mean lies at least this many posterior
             standard deviations on the feasible side. log EI + log PoF alone peaks next to an
             active constraint, often where its model expects a violation, and such points
-            came back infeasible (`docs/engines/gp.md`); 0.5 kept the suggestions of stored
+            came back infeasible (`docs/engines/gp.md`); 0.5 kept most suggestions of stored
             engineering-design runs feasible without stalling them (1.0 stalled where several
-            constraints are active). None: the plain weighting. Used with one objective and
-            with ParEGO; EHVI keeps the plain weighting (not measured there).
+            constraints are active). None: the plain weighting. Used by the log-space
+            acquisitions with one objective and with ParEGO; EHVI keeps the plain weighting
+            (not measured there) and `"thompson"` its drawn constraints.
 
     Example:
         >>> import apogee as ap
