@@ -6,7 +6,7 @@ Messages read like: "The 'popsize' parameter of DE must be an int in [4, inf). G
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
 
@@ -58,6 +58,16 @@ def check_float(
     if below or above:
         raise ValueError(invalid(name, owner, expected, value))
     return number
+
+
+def check_floats(value: Any, name: str, owner: str, what: str) -> tuple[float, ...]:
+    """Return `value` as a tuple of finite floats if it is a sequence of them, else raise.
+
+    `what` completes the expectation in the message ("one per objective").
+    """
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise TypeError(invalid(name, owner, f"a sequence of finite floats, {what}", value))
+    return tuple(check_float(item, name, owner) for item in value)
 
 
 def check_choice(value: Any, name: str, owner: str, choices: Collection[Any]) -> Any:

@@ -2,8 +2,8 @@
 
 The policy, for the next suggestions:
 
-* several objectives, or constraints: the GP (log EHVI for two objectives, ParEGO for more,
-  as `auto` passes no reference point; one model per constraint, acquisition weighted by the
+* several objectives, or constraints: the GP (log EHVI for two objectives, and for three given
+  a `reference_point`; ParEGO otherwise; one model per constraint, acquisition weighted by the
   probability of feasibility) for the
   first `gp_trials` trials in dimension at most `gp_max_dim` (or to the end of a small known
   budget); past that, NSGA-II (constraint domination) once a full population exists, with
@@ -31,13 +31,14 @@ from typing import ClassVar
 
 import numpy as np
 
-from apogee._util.validation import check_int
+from apogee._util.validation import check_floats, check_int
 from apogee.history import JSON, History, StudySpec, TrialState
 from apogee.optimizers import _portfolio as bandit
 from apogee.optimizers._cmaes import CMAES
 from apogee.optimizers._de import DE
 from apogee.optimizers.base import Engine, Proposal, Suggestion
 from apogee.optimizers.gp import GP
+from apogee.optimizers.gp._engine import check_reference_point
 from apogee.optimizers.nsga2 import NSGA2
 from apogee.optimizers.random import Random
 from apogee.optimizers.sobol import MAX_SOBOL_DIM, Sobol
@@ -100,8 +101,12 @@ def choose_engine(
     budget: int | None = None,
     gp_trials: int = 200,
     gp_max_dim: int = 20,
+    reference_point: tuple[float, ...] | None = None,
 ) -> tuple[Engine, str]:
-    """The engine `auto` delegates to for the next suggestions, with the reason."""
+    """The engine `auto` delegates to for the next suggestions, with the reason.
+
+    `reference_point` goes to the GP of a study with several objectives.
+    """
     dim = spec.space.dim
     if dim == 0:
         return Random(), "nothing to search: every parameter is fixed"
@@ -112,10 +117,9 @@ def choose_engine(
         if not model_based:
             return _population_policy(spec, history)
         if spec.is_multi_objective:
-            return GP(), (
-                f"several objectives in dimension {dim}: a GP per objective "
-                "(log EHVI for two, ParEGO for more)"
-            )
+            engine = GP(reference_point=reference_point)
+            method = "log EHVI" if engine.uses_ehvi(len(spec.objectives)) else "ParEGO"
+            return engine, f"several objectives in dimension {dim}: a GP per objective ({method})"
         return GP(), f"constraints {list(spec.constraints)}: a GP models each one"
     if dim > gp_max_dim:
         return CMAES(), f"dimension {dim} > {gp_max_dim}: CMA-ES scales where a GP does not"
@@ -145,6 +149,9 @@ class Auto(Engine):
             5 % of a known budget, when that is fewer).
         gp_max_dim: the largest dimension the GP is used for.
         window: recent rewards per arm that the portfolio's bandit looks at.
+        reference_point: with several objectives, the hypervolume reference in the user's units
+            and directions, one value per objective, handed to the GP (`GP(reference_point=...)`:
+            EHVI then measures improvement up to it, and runs for three objectives too).
 
     Example:
         >>> import apogee as ap
@@ -159,6 +166,7 @@ class Auto(Engine):
     gp_trials: int = 200
     gp_max_dim: int = 20
     window: int = 50
+    reference_point: tuple[float, ...] | None = None
 
     name: ClassVar[str] = "auto"
     handles_multi_objective: ClassVar[bool] = True
@@ -174,6 +182,17 @@ class Auto(Engine):
         check_int(self.gp_trials, "gp_trials", "Auto", low=1)
         check_int(self.gp_max_dim, "gp_max_dim", "Auto", low=0)
         check_int(self.window, "window", "Auto", low=1)
+        if self.reference_point is not None:
+            reference = check_floats(
+                self.reference_point, "reference_point", "Auto", "one per objective"
+            )
+            object.__setattr__(self, "reference_point", reference)
+
+    def check(self, spec: StudySpec) -> None:
+        """A reference point needs several objectives and one value per objective."""
+        super().check(spec)
+        if self.reference_point is not None:
+            check_reference_point(self.reference_point, len(spec.objectives), "Auto")
 
     def arms(self, spec: StudySpec) -> tuple[str, ...]:
         """The portfolio's engines: GP where it fits, CMA-ES and DE."""
@@ -189,6 +208,7 @@ class Auto(Engine):
             budget=self.budget,
             gp_trials=self.gp_trials,
             gp_max_dim=self.gp_max_dim,
+            reference_point=self.reference_point,
         )
         proposal = engine.suggest(history, numbers, seed)
         choice = {"engine": engine.name, "reason": reason}

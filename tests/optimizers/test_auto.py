@@ -162,3 +162,28 @@ def test_options_are_checked() -> None:
         Auto(budget=0)
     with pytest.raises(TypeError, match="'portfolio' parameter of Auto"):
         Auto(portfolio="yes")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="'reference_point' parameter of Auto.*one per objective"):
+        Auto(reference_point="11")  # type: ignore[arg-type]
+
+
+def test_the_reference_point_reaches_the_gp_and_picks_ehvi_for_three_objectives() -> None:
+    three = spec_of(2, objectives={"a": "minimize", "b": "minimize", "c": "maximize"})
+    plain, plain_reason = choose_engine(three, history_of(three, 10))
+    given, given_reason = choose_engine(three, history_of(three, 10), reference_point=(1, 1, 0))
+    assert isinstance(plain, ap.optimizers.GP) and isinstance(given, ap.optimizers.GP)
+    assert plain.reference_point is None and "ParEGO" in plain_reason
+    assert given.reference_point == (1, 1, 0) and "log EHVI" in given_reason
+
+
+def test_a_reference_point_is_checked_against_the_study() -> None:
+    two = {"a": "minimize", "b": "maximize"}
+    space = ap.Space({"x": ap.Float(0, 1)})
+    study = ap.create_study(
+        "ref", space=space, objectives=two, optimizer=Auto(reference_point=[2, -1]), seed=0
+    )
+    assert study.engine == Auto(reference_point=(2.0, -1.0))
+    assert ap.optimizers.engine_from_options("auto", study.engine.options()) == study.engine
+    with pytest.raises(ValueError, match=r"reference_point' parameter of Auto.*\(2\). Got \[2.0\]"):
+        ap.create_study("short", space=space, objectives=two, optimizer=Auto(reference_point=[2]))
+    with pytest.raises(ap.UnsupportedError, match="Auto uses reference_point.*several objectives"):
+        ap.create_study("single", space=space, optimizer=Auto(reference_point=[2, -1]))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from apogee._util.errors import UnsupportedError
-from apogee._util.validation import check_choice, check_float, check_int, invalid
+from apogee._util.validation import check_choice, check_float, check_floats, check_int
 from apogee.history import History, StudySpec
 from apogee.optimizers.base import Engine, Proposal
 
@@ -133,7 +133,10 @@ class GP(Engine):
         if self.feasibility_margin is not None:
             check_float(self.feasibility_margin, "feasibility_margin", "GP")
         if self.reference_point is not None:
-            object.__setattr__(self, "reference_point", _reference_tuple(self.reference_point))
+            reference = check_floats(
+                self.reference_point, "reference_point", "GP", "one per objective"
+            )
+            object.__setattr__(self, "reference_point", reference)
 
     def uses_ehvi(self, n_objectives: int) -> bool:
         """Whether `n_objectives` (two or more) are handled by EHVI rather than ParEGO."""
@@ -150,21 +153,7 @@ class GP(Engine):
                 "use acquisition='log_ei', 'log_nei', 'pi' or 'thompson'."
             )
         if self.reference_point is not None:
-            self._check_reference(len(spec.objectives))
-
-    def _check_reference(self, n_objectives: int) -> None:
-        """A reference point needs several objectives, and one value per objective."""
-        reference = self.reference_point
-        if n_objectives < 2:
-            raise UnsupportedError(
-                f"The 'gp' engine uses reference_point={reference!r} only with several "
-                "objectives; this study has one. Leave reference_point None."
-            )
-        if reference is not None and len(reference) != n_objectives:
-            raise ValueError(
-                f"The 'reference_point' parameter of GP must have one value per objective "
-                f"({n_objectives}). Got {list(reference)!r} instead."
-            )
+            check_reference_point(self.reference_point, len(spec.objectives), "GP")
 
     def startup_trials(self, dim: int) -> int:
         """Complete trials needed before the model is used."""
@@ -176,12 +165,15 @@ class GP(Engine):
         return suggest(self, history, numbers, seed)
 
 
-def _reference_tuple(reference: object) -> tuple[float, ...]:
-    """`reference` as a tuple of finite floats, or a clear error naming it."""
-    if isinstance(reference, str | bytes) or not isinstance(reference, Sequence):
-        raise TypeError(
-            invalid(
-                "reference_point", "GP", "a sequence of finite floats, one per objective", reference
-            )
+def check_reference_point(reference: tuple[float, ...], n_objectives: int, owner: str) -> None:
+    """A hypervolume reference point needs several objectives, and one value per objective."""
+    if n_objectives < 2:
+        raise UnsupportedError(
+            f"{owner} uses reference_point={reference!r} only with several objectives; "
+            "this study has one. Leave reference_point None."
         )
-    return tuple(check_float(value, "reference_point", "GP") for value in reference)
+    if len(reference) != n_objectives:
+        raise ValueError(
+            f"The 'reference_point' parameter of {owner} must have one value per objective "
+            f"({n_objectives}). Got {list(reference)!r} instead."
+        )
