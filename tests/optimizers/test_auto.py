@@ -162,7 +162,7 @@ def test_options_are_checked() -> None:
         Auto(budget=0)
     with pytest.raises(TypeError, match="'portfolio' parameter of Auto"):
         Auto(portfolio="yes")  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="'reference_point' parameter of Auto.*one per objective"):
+    with pytest.raises(TypeError, match=r"'reference_point' parameter of Auto.*one per objective"):
         Auto(reference_point="11")  # type: ignore[arg-type]
 
 
@@ -185,5 +185,5 @@ def test_a_reference_point_is_checked_against_the_study() -> None:
     assert ap.optimizers.engine_from_options("auto", study.engine.options()) == study.engine
     with pytest.raises(ValueError, match=r"reference_point' parameter of Auto.*\(2\). Got \[2.0\]"):
         ap.create_study("short", space=space, objectives=two, optimizer=Auto(reference_point=[2]))
-    with pytest.raises(ap.UnsupportedError, match="Auto uses reference_point.*several objectives"):
+    with pytest.raises(ap.UnsupportedError, match=r"Auto uses reference_point.*several objectives"):
         ap.create_study("single", space=space, optimizer=Auto(reference_point=[2, -1]))
