@@ -40,3 +40,15 @@ def run_generations(
                 )
             )
     return History(spec, tuple(records), study_attrs)
+
+
+def final_population(engine: Engine, history: History, key: str, seed: int) -> list[int]:
+    """Trial numbers of the final population, as pymoo's `result.F` holds it.
+
+    The population stored under the study attribute `key` is the parents of the last
+    generation; one more `suggest` call runs survival on that generation (its proposal is not
+    evaluated) and stores the survivors.
+    """
+    proposal = engine.suggest(history, [len(history.trials)], seed)
+    population = proposal.study_attrs.get(key, history.study_attrs[key])
+    return list(population["numbers"])

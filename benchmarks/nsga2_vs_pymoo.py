@@ -22,14 +22,14 @@ from typing import Any
 
 import moocore
 import numpy as np
-from _generations import run_generations
+from _generations import final_population, run_generations
 
 import apogee as ap
 from apogee.history import StudySpec
+from apogee.optimizers import nsga2
 
 DIM = 30
 POPULATION = 100
-POPULATION_KEY = "nsga2:population"  # the engine's study attribute: the current parents
 
 
 def zdt(x: np.ndarray, which: int) -> np.ndarray:
@@ -54,11 +54,8 @@ def run_apogee(which: int, evals: int, seed: int) -> np.ndarray:
 
     engine = ap.optimizers.NSGA2()
     history = run_generations(engine, spec, evaluate, evals=evals, population=POPULATION, seed=seed)
-    # the final population, as pymoo's `result.F`: one more call runs survival on the last
-    # generation (its proposal is not evaluated), then the non-dominated survivors
-    proposal = engine.suggest(history, [evals], seed)
-    survivors = proposal.study_attrs.get(POPULATION_KEY, history.study_attrs[POPULATION_KEY])
-    final = history.objective_matrix([history.trials[n] for n in survivors["numbers"]])
+    survivors = final_population(engine, history, nsga2.POPULATION, seed)
+    final = history.objective_matrix([history.trials[n] for n in survivors])
     return np.asarray(final[ap.moo.nondominated_mask(final)])
 
 

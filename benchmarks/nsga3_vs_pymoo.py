@@ -20,11 +20,12 @@ from typing import Any
 
 import moocore
 import numpy as np
-from _generations import run_generations
+from _generations import final_population, run_generations
 
 import apogee as ap
 from apogee.history import StudySpec
 from apogee.moo import das_dennis
+from apogee.optimizers import nsga3
 
 DIM, M, POPULATION = 10, 3, 92
 NAMES = ("f1", "f2", "f3")
@@ -51,11 +52,10 @@ def run_apogee(evals: int, seed: int) -> np.ndarray:
         f = dtlz2(np.array([params[f"x{i}"] for i in range(DIM)]))
         return dict(zip(NAMES, map(float, f), strict=True))
 
-    history = run_generations(
-        ap.optimizers.NSGA3(), spec, evaluate, evals=evals, population=POPULATION, seed=seed
-    )
-    population = history.study_attrs["nsga3:population"]["numbers"]
-    return history.objective_matrix([history.trials[n] for n in population])
+    engine = ap.optimizers.NSGA3()
+    history = run_generations(engine, spec, evaluate, evals=evals, population=POPULATION, seed=seed)
+    survivors = final_population(engine, history, nsga3.POPULATION, seed)
+    return history.objective_matrix([history.trials[n] for n in survivors])
 
 
 def run_pymoo(evals: int, seed: int) -> np.ndarray:
