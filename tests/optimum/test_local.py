@@ -122,9 +122,16 @@ def test_sphere_history_is_covered_with_the_local_cells_and_missed_without() -> 
     study, f_opt = _sphere_study()
     low, high = study.optimum(options=FAST).value_interval or (np.inf, -np.inf)
     assert low <= f_opt <= high
-    without = replace(FAST, local_cells=False)
+    without = replace(FAST, local_cells=False, track_record=False)  # the cells alone
     low, high = study.optimum(options=without).value_interval or (np.inf, -np.inf)
     assert high < f_opt  # the whole interval below the optimum
+    # the model's track record (its first half's predictions against the second half) widens
+    # the interval up to f* even without the cells
+    low, high = study.optimum(options=replace(without, track_record=True)).value_interval or (
+        np.inf,
+        -np.inf,
+    )
+    assert low <= f_opt <= high
 
 
 def test_local_cells_answers_are_deterministic_with_a_seed() -> None:
@@ -149,7 +156,12 @@ def test_bowl_with_known_minimum_between_the_trials_is_covered() -> None:
     low, high = optimum.value_interval
     assert low <= -2.0 <= high < optimum.incumbent_value  # it sees the improvement left
     observed = study.history().objective_matrix()[:, 0]
-    assert high - low < 0.02 * np.ptp(observed)
+    assert high - low < 0.05 * np.ptp(observed)
+    # the model's own interval is sharper; its track record (the second half of these Sobol'
+    # trials improved more than the first half's model predicted) widens it downwards
+    model = study.optimum(options=replace(FAST, track_record=False)).value_interval
+    assert model is not None and model[1] - model[0] < 0.02 * np.ptp(observed)
+    assert low <= model[0] and model[1] <= high
     for name, true in (("x0", 0.31), ("x1", -0.47)):
         x_low, x_high = optimum.params_interval[name]  # type: ignore[misc]
         assert x_low <= true <= x_high

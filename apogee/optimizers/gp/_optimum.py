@@ -8,7 +8,9 @@ that the best trial is within `eps` of `f*`, and the expected remaining improvem
 `E[max(f_best - f*, 0)]`, where `f_best` is each path's value at the best trial (so a noisy
 incumbent's own uncertainty counts). This is the posterior of the global optimum that BAL
 (Bayesian active learning for protein docking) reports, with sample paths in place of its
-kriging posterior.
+kriging posterior. The interval of `f*` is widened by the model's track record
+(`_optimum_backtest.py`: how much of the improvement the GP fitted to the first half of the
+trials predicted at the second half came true).
 """
 
 from __future__ import annotations
@@ -49,6 +51,10 @@ class OptimumOptions:
             their own (`_optimum_local.py`); 0 uses the global GP alone.
         local_cells: with a local model, the global model also stays out of the cells of the
             local trials (the points nearest to them); False: only out of their box.
+        track_record: widen the interval of `f*` by the model's track record: the GP fitted
+            to the first half of the trials, checked on the second half, says how much of the
+            improvement it predicts comes true (`_optimum_backtest.py`); the interval then
+            spans the model's and the one with its gaps rescaled by that. False: the model's.
 
     Example:
         >>> OptimumOptions(n_samples=64).n_features
@@ -63,6 +69,7 @@ class OptimumOptions:
     noise_floor: float = 1e-6
     local_fraction: float = 0.5
     local_cells: bool = True
+    track_record: bool = True
 
     def __post_init__(self) -> None:
         owner = "OptimumOptions"
@@ -73,8 +80,9 @@ class OptimumOptions:
         check_int(self.maxiter, "maxiter", owner, low=0)
         check_float(self.noise_floor, "noise_floor", owner, low=0.0, low_open=True, high=1.0)
         check_float(self.local_fraction, "local_fraction", owner, low=0.0, high=1.0)
-        if not isinstance(self.local_cells, bool):
-            raise TypeError(invalid("local_cells", owner, "a bool", self.local_cells))
+        for name in ("local_cells", "track_record"):
+            if not isinstance(getattr(self, name), bool):
+                raise TypeError(invalid(name, owner, "a bool", getattr(self, name)))
 
 
 @dataclass(frozen=True)
@@ -267,9 +275,12 @@ def _summarize(
     order = np.argsort(values, kind="stable")  # quantiles in minimization form, then signed
     values, gaps = values[order], gaps[order]
     median = sign * float(np.quantile(values, 0.5, method="inverted_cdf"))
-    low, high = sign * np.array(_interval(values, base.level))
     best = history.best()
     assert best is not None and best.values is not None and base.eps is not None
+    incumbent = sign * float(best.values[history.spec.objective_names[0]])
+    low, high = sign * np.array(
+        _value_interval(history, values, incumbent, base.level, rng, options)
+    )
     return replace(
         base,
         value_median=median,
@@ -278,10 +289,37 @@ def _summarize(
         prob_incumbent_optimal=float(np.mean(gaps <= base.eps)),
         expected_remaining_improvement=float(np.mean(gaps)),
         incumbent_number=best.number,
-        incumbent_value=float(best.values[history.spec.objective_names[0]]),
+        incumbent_value=sign * incumbent,
         value_samples=tuple(float(v) for v in sign * values),
         gap_samples=tuple(float(v) for v in gaps),
     )
+
+
+def _value_interval(
+    history: History,
+    values: np.ndarray,
+    incumbent: float,
+    level: float,
+    rng: np.random.Generator,
+    options: OptimumOptions,
+) -> tuple[float, float]:
+    """Interval of sorted minimization-form draws of `f*`, widened by the track record."""
+    low, high = _interval(values, level)
+    if not options.track_record:
+        return low, high
+    from apogee.optimizers.gp._optimum_backtest import optimism_ratios, rescaled_values
+
+    try:
+        ratios = optimism_ratios(
+            history, n_samples=options.n_samples, noise_floor=options.noise_floor, rng=rng
+        )
+    except (np.linalg.LinAlgError, RuntimeError):
+        ratios = None  # the check could not be made: the model's interval stands
+    if ratios is None:
+        return low, high
+    scaled = np.sort(rescaled_values(values, incumbent, ratios), kind="stable")
+    scaled_low, scaled_high = _interval(scaled, level)
+    return min(low, scaled_low), max(high, scaled_high)
 
 
 def _interval(values: np.ndarray, level: float) -> tuple[float, float]:

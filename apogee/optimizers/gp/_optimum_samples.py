@@ -80,11 +80,11 @@ def draw_optima(
     inputs = InputSpec.from_space(space)
     X, y = training_data(history)
     warping = outcome_warping(y)
-    gp = _fit(inputs, X, warping.transform(y), noise_floor, history)
+    gp = fit_gp(inputs, X, warping.transform(y), noise_floor, history)
     constraint_gps, thresholds = [], []
     for column in history.constraint_matrix().T:
         standardize = OutcomeWarping.fit(column, power=False)
-        constraint_gps.append(_fit(inputs, X, standardize.transform(column), noise_floor, None))
+        constraint_gps.append(fit_gp(inputs, X, standardize.transform(column), noise_floor, None))
         thresholds.append(float(standardize.transform(np.zeros(1))[0]))
     paths = Paths(
         SamplePaths(gp, n_samples, n_features=n_features, rng=rng),
@@ -133,7 +133,7 @@ def _combined(global_draws: OptimaDraws, local: LocalDraws) -> OptimaDraws:
     )
 
 
-def _fit(
+def fit_gp(
     inputs: InputSpec,
     X: np.ndarray,
     z: np.ndarray,
