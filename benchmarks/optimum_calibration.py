@@ -106,12 +106,18 @@ def problem_by_name(name: str) -> Problem:
     if name.startswith("bbob-"):
         _, f, d = name.split("-")
         return _bbob(int(f[1:]), int(d[1:]))
+    # Optima to machine precision, not the rounded published values (-3.86278 lies 2.1e-7 below
+    # this Hartmann-3's minimum, 0.397887 3.6e-7 below Branin's): the intervals near the end of
+    # a run are narrower than that. Branin: its value at (pi, 2.275); Hartmann-3: Nelder-Mead
+    # (xatol 1e-13) from the published minimizer (0.114614, 0.555649, 0.852547).
     classic = {
-        "branin": Problem("branin", _branin, [(-5.0, 10.0), (0.0, 15.0)], 0.397887, None),
+        "branin": Problem(
+            "branin", _branin, [(-5.0, 10.0), (0.0, 15.0)], 0.39788735772973816, None
+        ),
         "camel": Problem("camel", _camel, [(-3.0, 3.0), (-2.0, 2.0)], -1.031628453, None),
         "hartmann3": Problem(
-            "hartmann3", _hartmann3, [(0.0, 1.0)] * 3, -3.86278,
-            np.array([0.114614, 0.555649, 0.852547]),
+            "hartmann3", _hartmann3, [(0.0, 1.0)] * 3, -3.862779787332663,
+            np.array([0.11458887386213311, 0.5556488946025299, 0.8525469840163531]),
         ),
     }  # fmt: skip
     return classic[name]
