@@ -29,7 +29,7 @@ from apogee.acquisition._optimize import (
     raw_candidates,
     score,
 )
-from apogee.acquisition._thompson import JointPosterior, thompson_sample
+from apogee.acquisition._thompson import JointPosterior, joint_draws, thompson_sample
 
 __all__ = [
     "MAX_ENUMERATED",
@@ -47,6 +47,7 @@ __all__ = [
     "best_response_round",
     "contains",
     "expected_hypervolume_improvement",
+    "joint_draws",
     "log_h",
     "maximize_acquisition",
     "maximize_continuous",

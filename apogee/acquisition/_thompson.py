@@ -16,8 +16,6 @@ import torch
 from apogee.acquisition._domain import Domain
 from apogee.acquisition._optimize import OptimizeOptions, contains, raw_candidates
 
-_JITTER = 1e-9
-
 
 class JointPosterior(Protocol):
     """What Thompson sampling needs of a model: the joint posterior at `m x d` points."""
@@ -51,10 +49,10 @@ def thompson_sample(
     if keep:
         candidates = candidates[keep]
     points = torch.as_tensor(candidates, dtype=torch.float64)
-    draw = _joint_draw(model, points, rng)
+    draw = joint_draws(model, points, 1, rng)[0]
     violation = np.zeros(len(candidates))
     for constraint, threshold in constraints:
-        violation += np.clip(_joint_draw(constraint, points, rng) - threshold, 0.0, None)
+        violation += np.clip(joint_draws(constraint, points, 1, rng)[0] - threshold, 0.0, None)
     if constraints and not (violation <= 0).any():
         best: np.ndarray = candidates[int(np.argmin(violation))]
         return best
@@ -62,17 +60,18 @@ def thompson_sample(
     return chosen
 
 
-def _joint_draw(
-    model: JointPosterior, points: torch.Tensor, rng: np.random.Generator
+def joint_draws(
+    model: JointPosterior, points: torch.Tensor, n: int, rng: np.random.Generator
 ) -> np.ndarray:
-    """One draw `m` of the latent function at `m x d` points."""
+    """`n x m` joint draws of the latent function at `m x d` points.
+
+    The square root of the covariance comes from its eigendecomposition with negative
+    eigenvalues clipped to 0: exact where the covariance is positive semidefinite, and it
+    keeps the correlations of near-duplicate points, where a Cholesky factor needs jitter.
+    """
     with torch.no_grad():
-        mean, cov = model.joint_posterior(points)
-        scale = float(cov.diagonal().mean().clamp(min=1e-12))
-        eye = torch.eye(len(mean), dtype=torch.float64)
-        L, _ = torch.linalg.cholesky_ex(cov + _JITTER * scale * eye)
-        if not torch.isfinite(L).all():  # fall back to independent draws
-            L = torch.diag(cov.diagonal().clamp(min=0.0).sqrt())
-        z = torch.as_tensor(rng.standard_normal(len(mean)), dtype=torch.float64)
-        draw: np.ndarray = (mean + L @ z).numpy()
-    return draw
+        mean, cov = (t.numpy() for t in model.joint_posterior(points))
+    eigenvalues, eigenvectors = np.linalg.eigh(0.5 * (cov + cov.T))
+    root = eigenvectors * np.sqrt(np.clip(eigenvalues, 0.0, None))
+    draws: np.ndarray = mean[None, :] + rng.standard_normal((n, len(mean))) @ root.T
+    return draws

@@ -12,7 +12,7 @@ from apogee.history import History
 from apogee.optimizers.gp import OptimumOptions
 from apogee.optimizers.gp._optimum_backtest import (
     MAX_RATIO,
-    optimism_ratios,
+    improvement_ratios,
     ratios_of,
     rescaled_values,
 )
@@ -68,11 +68,11 @@ def test_no_ratios_with_constraints_or_too_few_trials() -> None:
         short.add_trial({"x0": x0, "x1": x1}, _bowl(x0, x1))
     for study in (constrained, short):
         history: History = study.history()
-        assert optimism_ratios(history, n_samples=8, noise_floor=1e-6, rng=rng) is None
+        assert improvement_ratios(history, n_samples=8, noise_floor=1e-6, rng=rng) is None
 
 
 def test_ratios_are_zero_when_nothing_predicted_came() -> None:
-    ratios = optimism_ratios(
+    ratios = improvement_ratios(
         _study().history(), n_samples=64, noise_floor=1e-6, rng=np.random.default_rng(0)
     )
     assert ratios is not None and ratios.shape == (64,)

@@ -277,9 +277,9 @@ def _summarize(
     median = sign * float(np.quantile(values, 0.5, method="inverted_cdf"))
     best = history.best()
     assert best is not None and best.values is not None and base.eps is not None
-    incumbent = sign * float(best.values[history.spec.objective_names[0]])
+    incumbent = float(best.values[history.spec.objective_names[0]])
     low, high = sign * np.array(
-        _value_interval(history, values, incumbent, base.level, rng, options)
+        _value_interval(history, values, sign * incumbent, base.level, rng, options)
     )
     return replace(
         base,
@@ -289,7 +289,7 @@ def _summarize(
         prob_incumbent_optimal=float(np.mean(gaps <= base.eps)),
         expected_remaining_improvement=float(np.mean(gaps)),
         incumbent_number=best.number,
-        incumbent_value=sign * incumbent,
+        incumbent_value=incumbent,
         value_samples=tuple(float(v) for v in sign * values),
         gap_samples=tuple(float(v) for v in gaps),
     )
@@ -307,10 +307,10 @@ def _value_interval(
     low, high = _interval(values, level)
     if not options.track_record:
         return low, high
-    from apogee.optimizers.gp._optimum_backtest import optimism_ratios, rescaled_values
+    from apogee.optimizers.gp._optimum_backtest import improvement_ratios, rescaled_values
 
     try:
-        ratios = optimism_ratios(
+        ratios = improvement_ratios(
             history, n_samples=options.n_samples, noise_floor=options.noise_floor, rng=rng
         )
     except (np.linalg.LinAlgError, RuntimeError):

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from apogee.acquisition import joint_draws
 from apogee.history import History
 from apogee.models import InputSpec
 from apogee.models._warping_inverse import unwarp
@@ -34,7 +35,7 @@ from apogee.optimizers.gp._optimum_samples import fit_gp
 MAX_RATIO = 3.0
 
 
-def optimism_ratios(
+def improvement_ratios(
     history: History, *, n_samples: int, noise_floor: float, rng: np.random.Generator
 ) -> np.ndarray | None:
     """`n_samples` draws of the factor `c` by which realized improvements scale predicted ones.
@@ -46,29 +47,25 @@ def optimism_ratios(
         return None
     complete = history.complete
     half = len(complete) // 2
-    if half < max(5, history.spec.space.dim + 2) or half == len(complete):
+    if half < max(5, history.spec.space.dim + 2):
         return None
-    first = History(history.spec, tuple(complete[:half]))
-    X, y = training_data(first)
-    X_all, y_all = training_data(History(history.spec, tuple(complete)))
-    later, y_later = X_all[len(y) :], y_all[len(y) :]
-    warping = outcome_warping(y)
-    gp = fit_gp(
-        InputSpec.from_space(history.spec.space), X, warping.transform(y), noise_floor, first
-    )
-    mean, cov = (t.numpy() for t in gp.joint_posterior(torch.as_tensor(later)))
-    eigenvalues, eigenvectors = np.linalg.eigh(0.5 * (cov + cov.T))
-    root = eigenvectors * np.sqrt(np.clip(eigenvalues, 0.0, None))
-    paths = unwarp(warping, mean[None, :] + rng.standard_normal((n_samples, len(later))) @ root.T)
-    best = float(np.min(y))
+    X, y = training_data(history)  # rows in the order of `complete`
+    first = History(history.spec, tuple(complete[:half]))  # for the engine's stored fit
+    warping = outcome_warping(y[:half])
+    inputs = InputSpec.from_space(history.spec.space)
+    gp = fit_gp(inputs, X[:half], warping.transform(y[:half]), noise_floor, first)
+    paths = unwarp(warping, joint_draws(gp, torch.as_tensor(X[half:]), n_samples, rng))
+    best = float(np.min(y[:half]))
     predicted = np.maximum(best - paths.min(axis=1), 0.0)
-    realized = max(best - float(np.min(y_later)), 0.0)
+    realized = max(best - float(np.min(y[half:])), 0.0)
     return ratios_of(predicted, realized)
 
 
 def ratios_of(predicted: np.ndarray, realized: float) -> np.ndarray:
-    """`min(realized / predicted, MAX_RATIO)` per draw; a draw that predicted nothing gives 1
-    when nothing came and `MAX_RATIO` when something did."""
+    """`min(realized / predicted, MAX_RATIO)` per draw of the predicted improvement.
+
+    A draw that predicted nothing gives 1 when nothing came and `MAX_RATIO` when something did.
+    """
     ratios = np.full(len(predicted), 1.0 if realized == 0 else MAX_RATIO)
     positive = predicted > 0
     ratios[positive] = np.minimum(realized / predicted[positive], MAX_RATIO)
@@ -80,6 +77,5 @@ def rescaled_values(values: np.ndarray, incumbent: float, ratios: np.ndarray) ->
 
     Minimization form: a draw `v < incumbent` becomes `incumbent - c (incumbent - v)`.
     """
-    gaps = np.maximum(incumbent - values, 0.0)
-    scaled = incumbent - ratios[None, :] * gaps[:, None]
+    scaled = incumbent - ratios[None, :] * (incumbent - values)[:, None]
     return np.where((values < incumbent)[:, None], scaled, values[:, None]).ravel()
