@@ -11,7 +11,7 @@ realized `R = max(b - min_j y_j, 0)`.
 
 What: if the model's improvements are off by a factor `c` (`R = c I`), then under a flat prior on
 `log c` each ratio `R / I_s` is a posterior draw of `c`. The ratios, capped at `MAX_RATIO`, scale
-the gaps of the draws of `f*` below the incumbent (`value_interval` in `_optimum.py`). A model
+the gaps of the draws of `f*` below the incumbent (`_value_interval` in `_optimum.py`). A model
 that predicted improvement where none came gets ratios near 0: its interval then reaches up to
 the incumbent. One extra GP fit on half the trials; a joint posterior at the other half.
 """
@@ -54,9 +54,9 @@ def improvement_ratios(
     warping = outcome_warping(y[:half])
     inputs = InputSpec.from_space(history.spec.space)
     gp = fit_gp(inputs, X[:half], warping.transform(y[:half]), noise_floor, first)
-    paths = unwarp(warping, joint_draws(gp, torch.as_tensor(X[half:]), n_samples, rng))
+    draws = unwarp(warping, joint_draws(gp, torch.as_tensor(X[half:]), n_samples, rng))
     best = float(np.min(y[:half]))
-    predicted = np.maximum(best - paths.min(axis=1), 0.0)
+    predicted = np.maximum(best - draws.min(axis=1), 0.0)  # per joint draw at the second half
     realized = max(best - float(np.min(y[half:])), 0.0)
     return ratios_of(predicted, realized)
 
